@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /** {@code mydocker}: the command line. Errors are one line on stderr; --debug adds the stack trace. */
-@Command(name = "mydocker", mixinStandardHelpOptions = true, version = "mydocker step01-namespaces",
+@Command(name = "mydocker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A small container runtime, built one Linux capability at a time.",
         subcommands = {RunCommand.class})
 public final class Main {
@@ -58,6 +58,14 @@ public final class Main {
         }
         System.err.println("mydocker: internal error: " + e + " (run with --debug for the stack trace)");
         return ExitStatus.RUNTIME_ERROR;
+    }
+
+    /** The step this jar was built from, as the pom names it. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"mydocker " + Main.class.getPackage().getImplementationTitle()};
+        }
     }
 
     boolean tracing() {

@@ -41,6 +41,9 @@ final class Trace {
     }
 
     static void print(String line) {
+        if (!on) {
+            return;
+        }
         System.err.println("[" + who + "] " + line);
         System.err.flush();
     }
