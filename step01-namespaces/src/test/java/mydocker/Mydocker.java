@@ -91,8 +91,14 @@ final class Mydocker {
         return List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups");
     }
 
+    /** The launcher as the tests run it. */
     static List<String> launcher() {
         return List.of(LAUNCHER.toString());
+    }
+
+    /** The same, as one shell command line (for script(1)). */
+    static String launcherCommand() {
+        return String.join(" ", launcher());
     }
 
     static Process start(List<String> prefix, Map<String, String> env, String... args) {

@@ -51,7 +51,7 @@ class ExitStatusTest {
     @Test
     void killedBySignalIs128PlusN() throws Exception {
         Process p = Mydocker.start(Mydocker.launcher(), Map.of(), "run", "sleep", "60");
-        ProcessHandle container = awaitChild(p);
+        ProcessHandle container = awaitChild(p, "/sleep");
         container.destroyForcibly(); // SIGKILL from the host: the one signal PID 1 cannot refuse
         Mydocker.Result r = Mydocker.finish(p, null);
         assertEquals(128 + 9, r.status(), r.toString());
@@ -74,15 +74,19 @@ class ExitStatusTest {
         assertFalse(err.contains("\tat "), "a stack trace:\n" + err);
     }
 
-    /** The container's PID 1 as the host sees it: the launcher's only child. */
-    static ProcessHandle awaitChild(Process launcher) throws InterruptedException {
-        for (int i = 0; i < 1000; i++) {
-            List<ProcessHandle> children = launcher.children().toList();
+    /**
+     * The container's PID 1 as the host sees it, once it runs {@code command}: a child of the
+     * launcher (which first runs a few shell utilities of its own, then execs java).
+     */
+    static ProcessHandle awaitChild(Process launcher, String command) throws InterruptedException {
+        for (int i = 0; i < 3000; i++) {
+            List<ProcessHandle> children = launcher.children()
+                    .filter(c -> c.info().command().orElse("").endsWith(command)).toList();
             if (!children.isEmpty()) {
                 return children.get(0);
             }
             Thread.sleep(10);
         }
-        throw new AssertionError("mydocker started no child within 10 s");
+        throw new AssertionError("mydocker started no " + command + " within 30 s");
     }
 }

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs this step's launcher as a user would, as root or as an ordinary user, and captures
- * what it prints. Tests start real containers through it.
+ * what it prints. Tests start real containers through it: from step02 on, as an ordinary
+ * user (uid 65534) unless a test asks for root.
  */
 final class Mydocker {
 
@@ -91,8 +92,21 @@ final class Mydocker {
         return List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups");
     }
 
+    /** The launcher as the tests run it: as an ordinary user, which step02 makes possible. */
     static List<String> launcher() {
-        return List.of(LAUNCHER.toString());
+        List<String> cmd = new ArrayList<>(asNobody());
+        cmd.add(unprivilegedLauncher().toString());
+        return cmd;
+    }
+
+    /** The launcher run by root. */
+    static Result runAsRoot(String... args) {
+        return exec(List.of(LAUNCHER.toString()), null, Map.of(), args);
+    }
+
+    /** The same, as one shell command line (for script(1)). */
+    static String launcherCommand() {
+        return String.join(" ", launcher());
     }
 
     static Process start(List<String> prefix, Map<String, String> env, String... args) {

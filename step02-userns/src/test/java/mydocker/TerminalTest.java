@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** -t: the container gets a pseudo-terminal; -it makes it a usable interactive shell. */
 class TerminalTest {
 
-    private static final String M = Mydocker.LAUNCHER.toString();
+    private static final String M = Mydocker.launcherCommand();
 
     @BeforeEach
     void root() {

@@ -37,7 +37,10 @@ class TraceTest {
 
     private static void assertTraced(String err) {
         assertTrue(err.matches("(?s).*\\[run] clone\\(CLONE_NEWUTS\\|CLONE_NEWIPC\\|CLONE_NEWPID\\|CLONE_NEWNS"
-                + "\\|CLONE_NEWNET\\|SIGCHLD\\) = \\d+\n.*"), err);
+                + "\\|CLONE_NEWUSER\\|CLONE_NEWNET\\|SIGCHLD\\) = \\d+\n.*"), err);
+        assertTrue(err.matches("(?s).*\\[run] write\\(/proc/\\d+/setgroups, \"deny\"\\) = 4\n"
+                + "\\[run] write\\(/proc/\\d+/uid_map, \"0 65534 1\"\\) = 10\n"
+                + "\\[run] write\\(/proc/\\d+/gid_map, \"0 65534 1\"\\) = 10\n.*"), err);
         assertTrue(err.contains("[init] sethostname(\"box\") = 0"), err);
         assertTrue(err.contains("[init] execve(\"/bin/true\", [\"/bin/true\"]"), err);
         assertTrue(err.contains("status: exited 0"), err);
