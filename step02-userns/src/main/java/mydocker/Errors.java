@@ -25,6 +25,8 @@ final class Errors {
     private static final Map<String, String> HINTS = new HashMap<>();
 
     static {
+        hint("clone", EPERM, "the kernel refused the namespaces; unprivileged user namespaces may be"
+                + " restricted on this host (sysctl, AppArmor or SELinux)");
         hint("sethostname", EPERM, "only a process that owns its UTS namespace may rename it");
     }
 

@@ -24,7 +24,7 @@ final class UsernsSettings {
         if (why == null) {
             return failure;
         }
-        return new MydockerException(failure.getMessage() + ": " + why);
+        return new MydockerException(failure.call + ": " + Errors.describe(failure.errno) + ": " + why);
     }
 
     /** The first setting that forbids unprivileged user namespaces, and how to change it; or null. */
