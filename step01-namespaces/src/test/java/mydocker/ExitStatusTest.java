@@ -51,7 +51,7 @@ class ExitStatusTest {
     @Test
     void killedBySignalIs128PlusN() throws Exception {
         Process p = Mydocker.start(Mydocker.launcher(), Map.of(), "run", "sleep", "60");
-        ProcessHandle container = awaitChild(p, "/sleep");
+        ProcessHandle container = awaitChild(p, "60");
         container.destroyForcibly(); // SIGKILL from the host: the one signal PID 1 cannot refuse
         Mydocker.Result r = Mydocker.finish(p, null);
         assertEquals(128 + 9, r.status(), r.toString());
@@ -75,18 +75,20 @@ class ExitStatusTest {
     }
 
     /**
-     * The container's PID 1 as the host sees it, once it runs {@code command}: a child of the
-     * launcher (which first runs a few shell utilities of its own, then execs java).
+     * The container's PID 1 as the host sees it, once it runs a command whose only argument is
+     * {@code argument} (the cloned JVM has it too, among others):
+     * a child of the launcher, which first runs a few shell utilities of its own, then java.
      */
-    static ProcessHandle awaitChild(Process launcher, String command) throws InterruptedException {
+    static ProcessHandle awaitChild(Process launcher, String argument) throws InterruptedException {
         for (int i = 0; i < 3000; i++) {
             List<ProcessHandle> children = launcher.children()
-                    .filter(c -> c.info().command().orElse("").endsWith(command)).toList();
+                    .filter(c -> List.of(c.info().arguments().orElse(new String[0])).equals(List.of(argument)))
+                    .toList();
             if (!children.isEmpty()) {
                 return children.get(0);
             }
             Thread.sleep(10);
         }
-        throw new AssertionError("mydocker started no " + command + " within 30 s");
+        throw new AssertionError("mydocker started no command with " + argument + " within 30 s");
     }
 }

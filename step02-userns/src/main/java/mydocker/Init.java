@@ -19,6 +19,15 @@ final class Init {
         Syscalls.close(fd);
         Trace.enable(spec.trace(), "init");
 
+        try {
+            setUp(spec);
+        } catch (SyscallException e) {
+            // Ubuntu's AppArmor lets the clone succeed and refuses the privileged calls after it.
+            throw UsernsSettings.explain(e, UsernsSettings.PROC_SYS);
+        }
+    }
+
+    private static void setUp(ContainerSpec spec) {
         // tag::init[]
         setHostname(spec.hostname());
         attachStdio(spec);              // after setup, so errors before it still reach the caller's stderr

@@ -34,8 +34,8 @@ final class UsernsSettings {
                     + " enable them with: sudo sysctl -w user.max_user_namespaces=15000";
         }
         if ("0".equals(read(procSys.resolve("kernel/unprivileged_userns_clone")))) {
-            return "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone is 0, as on"
-                    + " Debian kernels before 6.x); enable them with: sudo sysctl -w kernel.unprivileged_userns_clone=1";
+            return "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone is 0, the default"
+                    + " of Debian 10 and older); enable them with: sudo sysctl -w kernel.unprivileged_userns_clone=1";
         }
         if ("1".equals(read(procSys.resolve("kernel/apparmor_restrict_unprivileged_userns")))) {
             return "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns"

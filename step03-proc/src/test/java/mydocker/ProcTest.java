@@ -92,6 +92,21 @@ class ProcTest {
         assertEquals("shared\nmounts-same\nhost-proc-ok\n", r.out(), r.toString());
     }
 
+    /** MS_PRIVATE's other half: a mount the host makes while the container runs stays outside. */
+    @Test
+    void hostMountsMadeLaterStayOutside() {
+        Mydocker.requireCommand("unshare");
+        Mydocker.requireCommand("pgrep");
+        String script = "out=$(mktemp); " + Mydocker.launcherCommand() + " run sh -c"
+                + " 'sleep 7; grep -c mydocker-marker /proc/self/mountinfo' >$out &"
+                + " until pgrep -f '^sleep 7$' >/dev/null; do sleep 0.1; done;"
+                + " mount -t tmpfs mydocker-marker /mnt && grep -c mydocker-marker /proc/self/mountinfo;"
+                + " wait; cat $out; rm $out";
+        Mydocker.Result r = Mydocker.exec(List.of("unshare", "-m", "--propagation", "shared", "sh", "-c", script),
+                null, Map.of());
+        assertEquals("1\n0\n", r.out(), "mounted on the host, then counted inside:\n" + r);
+    }
+
     /** Inside docker /proc/kcore and friends are masked by mounts, and the kernel refuses a new proc. */
     @Test
     void overMountedProcIsExplained() {

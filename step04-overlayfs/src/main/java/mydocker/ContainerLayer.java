@@ -46,7 +46,7 @@ final class ContainerLayer {
                 "created", 0, 0);
         ContainerLayer layer = new ContainerLayer(store, state, removeOnExit);
         try {
-            Files.createDirectories(layer.dir);
+            store.mkdirs(layer.dir);
             for (Path p : List.of(layer.upper, layer.work, layer.merged)) {
                 Files.createDirectory(p);
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -31,7 +31,9 @@ final class Dev {
             bind("/dev/" + node, dev + "/" + node);
         }
         if (ttyFd >= 0) {
-            bind("/proc/self/fd/" + ttyFd, dev + "/console");
+            // By its path, not by /proc/self/fd: the descriptor's mount is the host namespace's,
+            // and the kernel binds only mounts of the caller's namespace (EINVAL otherwise).
+            bind(ttyPath(ttyFd), dev + "/console");
         }
         mkdirs(dev + "/pts");
         Syscalls.mount("devpts", dev + "/pts", "devpts", Syscalls.MS_NOSUID | Syscalls.MS_NOEXEC,
@@ -43,6 +45,14 @@ final class Dev {
         }
     }
     // end::dev[]
+
+    private static String ttyPath(int fd) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (IOException e) {
+            throw new MydockerException("finding the terminal's path", e);
+        }
+    }
 
     private static void bind(String source, String target) {
         try {

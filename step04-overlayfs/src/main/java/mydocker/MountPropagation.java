@@ -11,11 +11,12 @@ final class MountPropagation {
 
     // tag::private[]
     /**
-     * Makes every mount in the container's namespace private, recursively: nothing mounted
-     * here shows up on the host, and nothing the host mounts later shows up here. On a
-     * systemd host / is shared, and without this a root container's proc would be mounted
-     * over the host's /proc too. A container in its own user namespace gets slave copies of
-     * shared mounts, which already keep its mounts in, but still let the host's in.
+     * Makes every mount in the container's namespace private, recursively: nothing the host
+     * mounts later shows up here, and nothing mounted here shows up on the host. On a systemd
+     * host / is shared. Since step02 the container's mount namespace belongs to its own user
+     * namespace, so the kernel already turned its copies of shared mounts into slaves, which
+     * keep its mounts in but still let the host's in; step01, with no user namespace, would
+     * have mounted its proc over the host's /proc.
      */
     static void makePrivate() {
         Syscalls.mount(null, "/", null, Syscalls.MS_REC | Syscalls.MS_PRIVATE, null);

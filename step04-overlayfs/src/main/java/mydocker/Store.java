@@ -78,10 +78,14 @@ final class Store {
         return HexFormat.of().formatHex(bytes);
     }
 
+    /**
+     * Search permission for all (0711): a container root mapped to another host uid (--uidmap)
+     * must reach its layers and its own directory; nobody may list what is in the store.
+     */
     void mkdirs(Path dir) {
         try {
             Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         } catch (IOException e) {
             throw new MydockerException("creating " + dir + ": " + e.getMessage()
                     + " (set MYDOCKER_ROOT to a directory you can write)");

@@ -26,7 +26,8 @@ final class SubordinateIds {
         }
         String file = helper.equals("newuidmap") ? "/etc/subuid" : "/etc/subgid";
         int own = helper.equals("newuidmap") ? Syscalls.C.getuid() : Syscalls.C.getgid();
-        String user = System.getProperty("user.name");
+        String user = System.getProperty("user.name").equals("?") ? Integer.toString(Syscalls.C.getuid())
+                : System.getProperty("user.name"); // "?": a uid without a passwd entry
         if (ranges.stream().anyMatch(r -> r.host() != own) && !hasRange(Path.of(file), user, Syscalls.C.getuid())) {
             throw new MydockerException("no subordinate ids for " + user + " in " + file + "; add a range as root,"
                     + " e.g. usermod --add-" + (file.endsWith("uid") ? "subuids" : "subgids") + " 100000-165535 "

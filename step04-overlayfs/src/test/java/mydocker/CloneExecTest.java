@@ -24,7 +24,7 @@ class CloneExecTest {
 
     @Test
     void watchdogKillsAStuckChildAndRetries() {
-        Mydocker.Result r = Mydocker.runWithEnv(Map.of("MYDOCKER_FAULT_STALL_CHILD", "1"), "run", "sh", "-c", "echo ran");
+        Mydocker.Result r = Mydocker.runWithEnv(Map.of("MYDOCKER_FAULT_STALL_CHILD", "1"), "run", Mydocker.IMAGE, "sh", "-c", "echo ran");
         assertEquals(0, r.status(), r.toString());
         assertEquals("ran\n", r.out());
         assertEquals(1, r.err().lines().filter(l -> l.contains(RETRY)).count(), r.toString());
@@ -32,7 +32,7 @@ class CloneExecTest {
 
     @Test
     void watchdogGivesUpAfterTheRetry() {
-        Mydocker.Result r = Mydocker.runWithEnv(Map.of("MYDOCKER_FAULT_STALL_CHILD", "2"), "run", "sh", "-c", "echo ran");
+        Mydocker.Result r = Mydocker.runWithEnv(Map.of("MYDOCKER_FAULT_STALL_CHILD", "2"), "run", Mydocker.IMAGE, "sh", "-c", "echo ran");
         assertEquals(125, r.status(), r.toString());
         assertEquals("", r.out());
         assertTrue(r.err().contains("mydocker: the cloned child did not reach execve within 3000 ms, twice"), r.toString());
@@ -50,7 +50,7 @@ class CloneExecTest {
         try {
             List<Future<Mydocker.Result>> results = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
-                results.add(pool.submit(() -> Mydocker.run("run", "/bin/true")));
+                results.add(pool.submit(() -> Mydocker.run("run", Mydocker.IMAGE, "/bin/true")));
             }
             int failed = 0;
             int retried = 0;

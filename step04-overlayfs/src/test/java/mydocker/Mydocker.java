@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs this step's launcher as a user would, as root or as an ordinary user, and captures
  * what it prints. Tests start real containers through it: from step02 on, as an ordinary
- * user (uid 65534) unless a test asks for root.
+ * user (uid 65534) unless a test asks for root; from step04 on, of the busybox image, which
+ * each user's store gets once, built by scripts/busybox-rootfs.sh.
  */
 final class Mydocker {
 
@@ -31,6 +32,12 @@ final class Mydocker {
     static final Path LAUNCHER = MODULE.resolve("mydocker");
     static final int NOBODY = 65534;
     static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static final String IMAGE = "busybox";
+    /** The stores of the two users the tests run as, apart from anything a person keeps. */
+    static final Path ROOT_STORE = Path.of("/tmp/mydocker-test-stores/root");
+    static final Path NOBODY_STORE = Path.of("/tmp/mydocker-test-stores/nobody/store");
+
+    private static boolean imported;
 
     private static Path unprivilegedLauncher;
 
@@ -106,7 +113,7 @@ final class Mydocker {
 
     /** The same, as one shell command line (for script(1)). */
     static String launcherCommand() {
-        return String.join(" ", launcher());
+        return "env MYDOCKER_ROOT=" + NOBODY_STORE + " " + String.join(" ", launcher());
     }
 
     static Process start(List<String> prefix, Map<String, String> env, String... args) {
@@ -114,6 +121,10 @@ final class Mydocker {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(Path.of("/tmp").toFile());
         pb.environment().remove("MYDOCKER_TRACE");
+        if (isRoot()) {
+            importImage();
+            pb.environment().put("MYDOCKER_ROOT", store(prefix).toString());
+        }
         pb.environment().putAll(env);
         try {
             return pb.start();
@@ -173,6 +184,47 @@ final class Mydocker {
         return t;
     }
 
+    /** The store of the user a command line runs as: nobody's when it starts with setpriv. */
+    static Path store(List<String> prefix) {
+        return !prefix.isEmpty() && prefix.get(0).equals("setpriv") ? NOBODY_STORE : ROOT_STORE;
+    }
+
+    /** Builds the busybox rootfs tar and imports it into both users' stores, once per test run. */
+    static synchronized void importImage() {
+        if (imported) {
+            return;
+        }
+        imported = true;
+        requireCommand("busybox");
+        try {
+            Path tar = Files.createTempFile("busybox-", ".tar");
+            Files.setPosixFilePermissions(tar, PosixFilePermissions.fromString("rw-r--r--"));
+            host(MODULE.resolve("../scripts/busybox-rootfs.sh").toString(), tar.toString());
+            host("rm", "-rf", ROOT_STORE.toString(), NOBODY_STORE.getParent().toString());
+            Files.createDirectories(ROOT_STORE);
+            Files.createDirectories(NOBODY_STORE.getParent());
+            host("chown", NOBODY + ":" + NOBODY, NOBODY_STORE.getParent().toString());
+            Files.setPosixFilePermissions(NOBODY_STORE.getParent().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (List<String> who : List.of(List.of(LAUNCHER.toString()), launcher())) {
+                List<String> cmd = new ArrayList<>(who);
+                cmd.addAll(List.of("import", tar.toString(), IMAGE));
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+                pb.environment().put("MYDOCKER_ROOT", store(who).toString());
+                Process p = pb.start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) {
+                    fail("importing the busybox image failed: " + out);
+                }
+            }
+            Files.delete(tar);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** A copy of the launcher and jar in a directory every user can read (the checkout may not be). */
     static synchronized Path unprivilegedLauncher() {
         if (unprivilegedLauncher == null) {
@@ -196,6 +248,18 @@ final class Mydocker {
 
     static String quote(String s) {
         return '"' + s.replace("\n", "\\n").replace("\r", "\\r") + '"';
+    }
+
+    /** The upper directory of the container with this name: where its files land on the host. */
+    static Path upper(Path store, String name) throws IOException {
+        try (var dirs = Files.list(store.resolve("containers"))) {
+            for (Path dir : dirs.toList()) {
+                if (Files.readString(dir.resolve("state.json")).contains("\"name\":\"" + name + "\"")) {
+                    return dir.resolve("upper");
+                }
+            }
+        }
+        throw new AssertionError("no container named " + name + " in " + store);
     }
 
     /** Runs a host command and returns its stdout, failing if it fails. */

@@ -23,7 +23,7 @@ class SignalsTest {
     @CsvSource({"TERM, 15", "INT, 2", "HUP, 1"})
     void forwardedToPid1(String name, int number) throws Exception {
         // PID 1 only receives signals it has a handler for: the shell installs one with trap.
-        Process p = Mydocker.start(Mydocker.launcher(), Map.of(), "run", "sh", "-c",
+        Process p = Mydocker.start(Mydocker.launcher(), Map.of(), "run", Mydocker.IMAGE, "sh", "-c",
                 "trap 'echo got " + name + "; exit 42' " + name + "; echo ready; while :; do sleep 0.1; done");
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("ready", out.readLine());

@@ -17,7 +17,7 @@ class TraceTest {
 
     @Test
     void traceFlagShowsCloneSethostnameAndExecve() {
-        Mydocker.Result r = Mydocker.run("--trace", "run", "-h", "box", "/bin/true");
+        Mydocker.Result r = Mydocker.run("--trace", "run", "-h", "box", Mydocker.IMAGE, "/bin/true");
         assertEquals(0, r.status(), r.toString());
         assertTraced(r.err());
         assertEquals("", r.out());
@@ -25,13 +25,13 @@ class TraceTest {
 
     @Test
     void environmentVariableDoesTheSame() {
-        Mydocker.Result r = Mydocker.runWithEnv(Map.of("MYDOCKER_TRACE", "1"), "run", "-h", "box", "/bin/true");
+        Mydocker.Result r = Mydocker.runWithEnv(Map.of("MYDOCKER_TRACE", "1"), "run", "-h", "box", Mydocker.IMAGE, "/bin/true");
         assertTraced(r.err());
     }
 
     @Test
     void silentByDefault() {
-        Mydocker.Result r = Mydocker.run("run", "-h", "box", "/bin/true");
+        Mydocker.Result r = Mydocker.run("run", "-h", "box", Mydocker.IMAGE, "/bin/true");
         assertEquals("", r.err());
     }
 
