@@ -15,9 +15,11 @@ final class Init {
         }
         int fd = Integer.parseInt(pipe);
         // Blocks until the parent has written the spec and closed its end.
-        ContainerSpec spec = ContainerSpec.decode(Syscalls.readAll(fd));
-        Syscalls.close(fd);
+        byte[] encoded = Syscalls.readAll(fd);
+        ContainerSpec spec = ContainerSpec.decode(encoded);
         Trace.enable(spec.trace(), "init");
+        Trace.print("read(" + fd + ", <spec>) = " + encoded.length + ", then end of file");
+        Syscalls.close(fd);
 
         try {
             setUp(spec);
