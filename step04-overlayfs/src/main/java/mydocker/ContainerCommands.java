@@ -33,7 +33,7 @@ final class ContainerCommands {
                     continue;
                 }
                 String status = running ? "Up" : c.status().equals("exited") ? "Exited (" + c.exitCode() + ")" : "Dead";
-                String command = String.join(" ", c.command());
+                String command = String.join(" ", c.command()).replaceAll("\\s", " ");
                 System.out.printf("%-12s  %-16s  %-12s  %-24s  %-12s  %s%n", c.id(), c.name(), c.image(),
                         command.length() > 24 ? command.substring(0, 21) + "..." : command, status, c.created());
             }
@@ -101,11 +101,33 @@ final class ContainerCommands {
     }
     // end::diff[]
 
+    /**
+     * Whether the image shows {@code name}. The topmost layer that has it decides, unless a
+     * layer hides it from those below: a whiteout, a file or a symlink in place of one of its
+     * directories, or an opaque directory above it. The directories are checked before the
+     * path itself so that a symlink in a layer is never followed out of it.
+     */
     private static boolean inLowers(List<Path> lowers, String name) throws IOException {
+        Path relative = Path.of(name.substring(1));
         for (Path lower : lowers) {
-            Path p = lower.resolve(name.substring(1));
+            Path dir = lower;
+            boolean opaque = false;
+            for (int i = 0; i < relative.getNameCount() - 1; i++) {
+                dir = dir.resolve(relative.getName(i).toString());
+                if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    break; // this layer has nothing on the path from here down
+                }
+                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    return false;
+                }
+                opaque |= LayerTar.isOpaque(dir);
+            }
+            Path p = lower.resolve(relative.toString());
             if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 return !LayerTar.isWhiteout(p);
+            }
+            if (opaque) {
+                return false; // the layers below are hidden here
             }
         }
         return false;
@@ -122,7 +144,8 @@ final class ContainerCommands {
             try (Stream<Path> entries = Files.list(below)) {
                 for (Path entry : entries.toList()) {
                     String child = name + "/" + entry.getFileName();
-                    if (!Files.exists(dir.resolve(entry.getFileName().toString()), LinkOption.NOFOLLOW_LINKS)) {
+                    if (!Files.exists(dir.resolve(entry.getFileName().toString()), LinkOption.NOFOLLOW_LINKS)
+                            && inLowers(lowers, child)) { // not what a layer above had hidden already
                         changes.putIfAbsent(child, "D");
                     }
                 }

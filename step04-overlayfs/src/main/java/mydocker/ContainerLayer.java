@@ -81,7 +81,12 @@ final class ContainerLayer {
     /** With --rm, or when it never ran, nothing of the container is left behind. */
     void cleanUp() {
         if (removeOnExit || state.status().equals("created")) {
-            Store.deleteTree(dir);
+            try {
+                Store.deleteTree(dir);
+            } catch (MydockerException e) {
+                // Files chowned inside to a subordinate id are not the caller's to delete.
+                System.err.println("mydocker: warning: " + e.getMessage() + "; the container's files stay in " + dir);
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package mydocker;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -57,7 +58,7 @@ record ContainerState(String id, String name, String image, List<String> command
                     Image.strings(json.get("command")), (String) json.get("created"), (String) json.get("status"),
                     ((Number) json.get("exitCode")).intValue(), ((Number) json.get("pid")).intValue());
         } catch (IOException | RuntimeException e) {
-            throw new MydockerException("reading " + dir.resolve("state.json") + ": " + e.getMessage());
+            throw new MydockerException("reading " + dir.resolve("state.json"), e);
         }
     }
 
@@ -65,8 +66,14 @@ record ContainerState(String id, String name, String image, List<String> command
         List<ContainerState> all = new ArrayList<>();
         try (var dirs = Files.list(store.root.resolve("containers"))) {
             for (Path dir : (Iterable<Path>) dirs::iterator) {
-                if (Files.exists(dir.resolve("state.json"))) {
+                try {
                     all.add(load(dir));
+                } catch (MydockerException e) {
+                    // One being created has no state yet, one being removed (another run's --rm)
+                    // none any more: neither is an error. A state file that cannot be read is.
+                    if (!(e.getCause() instanceof NoSuchFileException)) {
+                        throw e;
+                    }
                 }
             }
         } catch (IOException e) {
@@ -83,7 +90,11 @@ record ContainerState(String id, String name, String image, List<String> command
                         + " (mydocker ps -a lists them)"));
     }
 
-    /** Whether its run process is still alive: a container whose runtime was killed shows as exited. */
+    /**
+     * Whether its PID 1 is still alive. If mydocker run was killed, the container goes on
+     * without it and shows as running; once it ends, its state says "running" still, and ps
+     * shows it as Dead.
+     */
     boolean running() {
         return status.equals("running") && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }

@@ -67,11 +67,19 @@ record Image(String name, List<String> layers, List<String> cmd, List<String> en
         }
     }
 
-    /** The layer directories as overlay's lowerdir wants them: the topmost first. */
+    /**
+     * The layer directories as overlay's lowerdir wants them: the topmost first. A layer that
+     * comes again lower down (docker's empty layer often does) is given once, at its topmost
+     * place: overlay refuses a directory twice (ELOOP), and everything the lower copy holds is
+     * hidden by the upper one anyway.
+     */
     List<String> lowerdirs(Store store) {
         List<String> dirs = new ArrayList<>();
         for (int i = layers.size() - 1; i >= 0; i--) {
-            dirs.add(store.layer(layers.get(i)).toString());
+            String dir = store.layer(layers.get(i)).toString();
+            if (!dirs.contains(dir)) {
+                dirs.add(dir);
+            }
         }
         return dirs;
     }

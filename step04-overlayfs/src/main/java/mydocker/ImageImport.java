@@ -14,9 +14,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -31,6 +34,7 @@ final class ImageImport {
     private static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
 
     private final Store store;
+    private final List<Path> newLayers = new ArrayList<>();
     private int skippedDevices;
 
     ImageImport(Store store) {
@@ -40,25 +44,33 @@ final class ImageImport {
     // tag::import[]
     Image run(Path source, String name) throws IOException {
         Image.checkName(name);
-        if (!Files.exists(source)) {
+        if (Files.notExists(source)) {
             throw new MydockerException("import " + source + ": no such file or directory");
         }
-        Image image;
-        if (Files.isDirectory(source)) {
-            image = fromImageDirectory(source, name);
-        } else if (isImageArchive(source)) {
-            Path unpacked = store.tempDir("archive-");
-            try {
-                unpack(source, unpacked);
-                image = fromImageDirectory(unpacked, name);
-            } finally {
-                Store.deleteTree(unpacked);
-            }
-        } else {
-            String diffId = layer(source, null, null);
-            image = new Image(name, List.of(diffId), List.of(), List.of(), "");
+        if (!Files.isReadable(source)) {
+            throw new MydockerException("import " + source + ": permission denied (mydocker runs as you, and reads it as you)");
         }
-        image.save(store);
+        Image image;
+        try {
+            if (Files.isDirectory(source)) {
+                image = fromImageDirectory(source, name);
+            } else if (isImageArchive(source)) {
+                Path unpacked = store.tempDir("archive-");
+                try {
+                    unpack(source, unpacked);
+                    image = fromImageDirectory(unpacked, name);
+                } finally {
+                    Store.deleteTree(unpacked);
+                }
+            } else {
+                String diffId = layer(source, null, null);
+                image = new Image(name, List.of(diffId), List.of(), List.of(), "");
+            }
+            image.save(store);
+        } catch (IOException | RuntimeException e) {
+            removeNewLayers(); // a later layer failed: nothing half-imported stays behind
+            throw e;
+        }
         if (skippedDevices > 0) {
             System.err.println("mydocker: warning: skipped " + skippedDevices + " device nodes: only root may create them");
         }
@@ -133,11 +145,8 @@ final class ImageImport {
      * compressed) and {@code diffId} (of the tar inside) are checked where the format gives them.
      */
     String layer(Path file, String blobDigest, String diffId) throws IOException {
-        if (diffId != null && blobDigest == null && Files.isDirectory(store.layer(diffId))) {
-            return diffId;
-        }
-        if (diffId != null && blobDigest != null && Files.isDirectory(store.layer(diffId))) {
-            verify(file, blobDigest);
+        if (diffId != null && Files.isDirectory(store.layer(diffId))) {
+            verifyLayer(file, blobDigest, diffId); // there already, from another image, if this file is that layer
             return diffId;
         }
         Path tmp = store.tempDir("layer-");
@@ -157,17 +166,58 @@ final class ImageImport {
                 Store.deleteTree(tmp); // kept once: another image brought the same layer
             } else {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                newLayers.add(target);
             }
             return x.diffId();
         } catch (IOException | RuntimeException e) {
             Store.deleteTree(tmp); // nothing half-imported
-            if (e instanceof MydockerException) {
-                throw e;
+            if (blobDigest != null || diffId != null) {
+                // A damaged blob often breaks gzip or tar before its digest is known: say what it is.
+                verifyLayer(file, blobDigest, diffId);
             }
-            throw new MydockerException("import " + file + ": corrupt or unsupported archive: " + e.getMessage());
+            throw e instanceof MydockerException m ? m : corrupt(file, e);
         }
     }
     // end::layer[]
+
+    /**
+     * Checks a layer file's digests, of the file as stored and of the tar inside, against those
+     * given (null where the format gives none) without extracting it.
+     */
+    private static void verifyLayer(Path file, String blobDigest, String diffId) throws IOException {
+        MessageDigest raw = LayerTar.sha256();
+        MessageDigest plain = LayerTar.sha256();
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), raw)) {
+            try {
+                new DigestInputStream(LayerTar.decompress(new BufferedInputStream(in, 65536)), plain)
+                        .transferTo(OutputStream.nullOutputStream());
+            } catch (IOException | RuntimeException e) {
+                in.transferTo(OutputStream.nullOutputStream());
+                check(file, "sha256:" + HexFormat.of().formatHex(raw.digest()), blobDigest); // damaged, if it is
+                throw e instanceof MydockerException m ? m : corrupt(file, e);
+            }
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        check(file, "sha256:" + HexFormat.of().formatHex(raw.digest()), blobDigest);
+        check(file, "sha256:" + HexFormat.of().formatHex(plain.digest()), diffId);
+    }
+
+    private static MydockerException corrupt(Path file, Exception e) {
+        return new MydockerException("import " + file + ": corrupt or unsupported archive: " + e.getMessage());
+    }
+
+    /** Removes the layers this import added that no image uses, after it failed. */
+    private void removeNewLayers() {
+        Set<String> used = new HashSet<>();
+        for (String other : Image.names(store)) {
+            used.addAll(Image.load(store, other).layers().stream().map(Store::hex).toList());
+        }
+        for (Path layer : newLayers) {
+            if (!used.contains(layer.getFileName().toString())) {
+                Store.deleteTree(layer);
+            }
+        }
+    }
 
     private static void verify(Path file, String digest) throws IOException {
         MessageDigest sha = LayerTar.sha256();
@@ -202,10 +252,17 @@ final class ImageImport {
 
     /** Unpacks an image archive's directories and files; its layers are extracted later, one by one. */
     private static void unpack(Path file, Path dest) throws IOException {
+        Map<Path, Path> links = new LinkedHashMap<>();
         try (InputStream in = LayerTar.decompress(new BufferedInputStream(Files.newInputStream(file), 65536));
                 TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                 String name = LayerTar.safeName(e.getName());
+                if (!name.isEmpty() && (e.isSymbolicLink() || e.isLink())) {
+                    Path path = dest.resolve(name);
+                    links.put(path, e.isLink() ? dest.resolve(LayerTar.safeName(e.getLinkName()))
+                            : path.getParent().resolve(e.getLinkName()).normalize());
+                    continue;
+                }
                 if (name.isEmpty() || !(e.isDirectory() || e.isFile())) {
                     continue;
                 }
@@ -218,6 +275,16 @@ final class ImageImport {
                         tar.transferTo(out);
                     }
                 }
+            }
+        }
+        // docker save writes a layer it has saved before as a symlink to the first copy, which
+        // may come later in the tar. Only files of the archive are linked to, never the host's.
+        for (Map.Entry<Path, Path> link : links.entrySet()) {
+            Path target = link.getValue();
+            if (target.startsWith(dest) && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                    && Files.notExists(link.getKey(), LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(link.getKey().getParent());
+                Files.createLink(link.getKey(), target);
             }
         }
     }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
@@ -63,7 +64,8 @@ final class LayerTar {
         List<Path> opaque = new ArrayList<>();
         Map<Path, TarArchiveEntry> dirs = new HashMap<>();
         int skipped = 0;
-        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+        int entries = 0;
+        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; entries++) {
             String name = safeName(e.getName());
             if (name.isEmpty()) {
                 continue;
@@ -77,6 +79,7 @@ final class LayerTar {
                 Path deleted = path.resolveSibling(base.substring(WHITEOUT.length()));
                 replace(deleted);
                 mknod(deleted, S_IFCHR, 0, 0);
+                setTime(deleted, e);
             } else if (e.isDirectory()) {
                 if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                     replace(path);
@@ -93,6 +96,9 @@ final class LayerTar {
             }
         }
         digesting.transferTo(OutputStream.nullOutputStream()); // the digest covers the whole tar
+        if (entries == 0) {
+            throw new MydockerException("the archive holds no files: an empty or truncated tar");
+        }
         for (Path dir : opaque) {
             setOpaque(dir);
         }
@@ -176,8 +182,14 @@ final class LayerTar {
             // chmod(2), not Files.setPosixFilePermissions: it keeps setuid, setgid and sticky bits
             Syscalls.check("chmod(" + path + ", 0" + Integer.toOctalString(e.getMode() & 07777) + ")",
                     Syscalls.C.chmod(path.toString(), e.getMode() & 07777));
-            Files.setLastModifiedTime(path, FileTime.from(e.getModTime().toInstant()));
         }
+        setTime(path, e);
+    }
+
+    /** The entry's own time, a link's too (not its target's): written back out, a layer gives the same tar. */
+    private static void setTime(Path path, TarArchiveEntry e) throws IOException {
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setTimes(FileTime.from(e.getModTime().toInstant()), null, null);
     }
 
     private static void replace(Path path) throws IOException {
@@ -237,7 +249,9 @@ final class LayerTar {
                 String name = dir.relativize(path).toString();
                 if (isWhiteout(path)) {
                     String parent = path.getParent().equals(dir) ? "" : dir.relativize(path.getParent()) + "/";
-                    tar.putArchiveEntry(owned(new TarArchiveEntry(parent + WHITEOUT + path.getFileName()), path, root, me));
+                    TarArchiveEntry wh = new TarArchiveEntry(parent + WHITEOUT + path.getFileName());
+                    wh.setModTime(Files.getLastModifiedTime(path, LinkOption.NOFOLLOW_LINKS).toMillis());
+                    tar.putArchiveEntry(owned(wh, path, root, me));
                     tar.closeArchiveEntry();
                     continue;
                 }
@@ -245,11 +259,13 @@ final class LayerTar {
                 owned(e, path, root, me);
                 tar.putArchiveEntry(e);
                 if (e.getLinkFlag() == TarArchiveEntry.LF_NORMAL) {
-                    Files.copy(path, tar);
+                    copyContent(path, tar);
                 }
                 tar.closeArchiveEntry();
                 if (e.isDirectory() && isOpaque(path)) {
-                    tar.putArchiveEntry(owned(new TarArchiveEntry(name + "/" + OPAQUE), path, root, me));
+                    TarArchiveEntry opq = new TarArchiveEntry(name + "/" + OPAQUE);
+                    opq.setModTime(e.getModTime());
+                    tar.putArchiveEntry(owned(opq, path, root, me));
                     tar.closeArchiveEntry();
                 }
             }
@@ -259,10 +275,28 @@ final class LayerTar {
     }
     // end::write[]
 
+    /** A file the container made unreadable (chmod 000) is still its owner's to read. */
+    private static void copyContent(Path path, OutputStream tar) throws IOException {
+        if (Files.isReadable(path)) {
+            Files.copy(path, tar);
+            return;
+        }
+        var permissions = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+        var readable = java.util.EnumSet.copyOf(permissions);
+        readable.add(java.nio.file.attribute.PosixFilePermission.OWNER_READ);
+        Files.setPosixFilePermissions(path, readable);
+        try {
+            Files.copy(path, tar);
+        } finally {
+            Files.setPosixFilePermissions(path, permissions);
+        }
+    }
+
     private static TarArchiveEntry entry(Path path, String name, Map<Object, String> inodes) throws IOException {
         if (Files.isSymbolicLink(path)) {
             TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
             e.setLinkName(Files.readSymbolicLink(path).toString());
+            e.setModTime(Files.getLastModifiedTime(path, LinkOption.NOFOLLOW_LINKS).toMillis());
             return e;
         }
         Map<String, Object> a = Files.readAttributes(path, "unix:mode,ino,dev,nlink,rdev,size,lastModifiedTime",

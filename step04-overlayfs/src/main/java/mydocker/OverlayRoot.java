@@ -31,6 +31,10 @@ final class OverlayRoot {
         if (errno == Errors.ENODEV) {
             return "this kernel has no overlay filesystem (grep overlay /proc/filesystems; modprobe overlay)";
         }
+        if (errno == Errors.EACCES) {
+            return "container root cannot reach a layer or its own directory: every directory above them"
+                    + " must let it search (the store's are 0711); with --uidmap, so must your home";
+        }
         if (errno == Errors.EPERM) {
             return "overlay in a user namespace needs Linux 5.11 or newer and the userxattr option";
         }

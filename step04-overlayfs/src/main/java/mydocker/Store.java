@@ -41,6 +41,7 @@ final class Store {
                     .resolve("mydocker");
         }
         Store store = new Store(root.toAbsolutePath());
+        store.mkdirs(store.root);
         for (String dir : new String[] {"layers", "images", "containers", "tmp"}) {
             store.mkdirs(store.root.resolve(dir));
         }

@@ -50,7 +50,7 @@ class CloneExecTest {
         try {
             List<Future<Mydocker.Result>> results = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
-                results.add(pool.submit(() -> Mydocker.run("run", Mydocker.IMAGE, "/bin/true")));
+                results.add(pool.submit(() -> Mydocker.run("run", "--rm", Mydocker.IMAGE, "/bin/true")));
             }
             int failed = 0;
             int retried = 0;
