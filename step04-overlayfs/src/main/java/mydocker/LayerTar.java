@@ -79,7 +79,6 @@ final class LayerTar {
                 Path deleted = path.resolveSibling(base.substring(WHITEOUT.length()));
                 replace(deleted);
                 mknod(deleted, S_IFCHR, 0, 0);
-                setTime(deleted, e);
             } else if (e.isDirectory()) {
                 if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                     replace(path);
@@ -250,7 +249,7 @@ final class LayerTar {
                 if (isWhiteout(path)) {
                     String parent = path.getParent().equals(dir) ? "" : dir.relativize(path.getParent()) + "/";
                     TarArchiveEntry wh = new TarArchiveEntry(parent + WHITEOUT + path.getFileName());
-                    wh.setModTime(Files.getLastModifiedTime(path, LinkOption.NOFOLLOW_LINKS).toMillis());
+                    wh.setModTime(0); // a marker, not a file: a fixed time keeps the tar's digest stable
                     tar.putArchiveEntry(owned(wh, path, root, me));
                     tar.closeArchiveEntry();
                     continue;
