@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,12 +39,8 @@ record ContainerState(String id, String name, String image, List<String> command
         json.put("status", status);
         json.put("exitCode", exitCode);
         json.put("pid", pid);
-        Path dir = store.container(id);
         try {
-            Path tmp = Files.createTempFile(dir, "state-", ".json");
-            Files.writeString(tmp, JSON.std.asString(json));
-            Files.move(tmp, dir.resolve("state.json"), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            Store.writeAtomically(store.container(id).resolve("state.json"), JSON.std.asString(json));
         } catch (IOException e) {
             throw new MydockerException("writing the state of container " + name, e);
         }

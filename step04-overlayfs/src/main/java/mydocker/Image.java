@@ -4,7 +4,6 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,9 +58,7 @@ record Image(String name, List<String> layers, List<String> cmd, List<String> en
         json.put("env", env);
         json.put("workingDir", workingDir);
         try {
-            Path tmp = Files.createTempFile(store.root.resolve("tmp"), "image-", ".json");
-            Files.writeString(tmp, JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(json));
-            Files.move(tmp, store.image(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Store.writeAtomically(store.image(name), JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(json));
         } catch (IOException e) {
             throw new MydockerException("writing image " + name, e);
         }

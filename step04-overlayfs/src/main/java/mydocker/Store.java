@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -66,6 +67,17 @@ final class Store {
             return Files.createTempDirectory(root.resolve("tmp"), prefix);
         } catch (IOException e) {
             throw new MydockerException("creating a directory in " + root.resolve("tmp"), e);
+        }
+    }
+
+    /** Writes a file whole beside its target, then renames it into place: a reader never sees half of it. */
+    static void writeAtomically(Path target, String content) throws IOException {
+        Path tmp = Files.createTempFile(target.getParent(), ".", ".tmp");
+        try {
+            Files.writeString(tmp, content);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
