@@ -33,9 +33,10 @@ final class Mydocker {
     static final int NOBODY = 65534;
     static final Duration TIMEOUT = Duration.ofSeconds(60);
     static final String IMAGE = "busybox";
-    /** The stores of the two users the tests run as, apart from anything a person keeps. */
-    static final Path ROOT_STORE = Path.of("/tmp/mydocker-test-stores/root");
-    static final Path NOBODY_STORE = Path.of("/tmp/mydocker-test-stores/nobody/store");
+    /** The stores of the two users the tests run as, apart from anything a person keeps and from other steps'. */
+    static final Path STORES = Path.of("/tmp/mydocker-test-stores", MODULE.getFileName().toString());
+    static final Path ROOT_STORE = STORES.resolve("root");
+    static final Path NOBODY_STORE = STORES.resolve("nobody/store");
 
     private static boolean imported;
 
@@ -204,7 +205,9 @@ final class Mydocker {
             Files.createDirectories(ROOT_STORE);
             Files.createDirectories(NOBODY_STORE.getParent());
             host("chown", NOBODY + ":" + NOBODY, NOBODY_STORE.getParent().toString());
-            Files.setPosixFilePermissions(NOBODY_STORE.getParent().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (Path dir : List.of(STORES.getParent(), STORES)) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
             for (List<String> who : List.of(List.of(LAUNCHER.toString()), launcher())) {
                 List<String> cmd = new ArrayList<>(who);
                 cmd.addAll(List.of("import", tar.toString(), IMAGE));
