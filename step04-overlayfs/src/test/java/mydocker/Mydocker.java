@@ -33,8 +33,12 @@ final class Mydocker {
     static final int NOBODY = 65534;
     static final Duration TIMEOUT = Duration.ofSeconds(60);
     static final String IMAGE = "busybox";
-    /** The stores of the two users the tests run as, apart from anything a person keeps and from other steps'. */
-    static final Path STORES = Path.of("/tmp/mydocker-test-stores", MODULE.getFileName().toString());
+    /**
+     * The stores of the two users the tests run as, apart from anything a person keeps and from
+     * other checkouts' and steps' tests (named after the checkout's directory and the step's).
+     */
+    static final Path STORES = Path.of("/tmp/mydocker-test-stores",
+            MODULE.getParent().getFileName() + "-" + MODULE.getFileName());
     static final Path ROOT_STORE = STORES.resolve("root");
     static final Path NOBODY_STORE = STORES.resolve("nobody/store");
 
