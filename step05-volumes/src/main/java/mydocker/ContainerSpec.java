@@ -62,6 +62,7 @@ record ContainerSpec(List<String> command, List<String> env, String hostname, in
         }
     }
 
+    // tag::volumes[]
     private static void writeVolumes(DataOutputStream out, List<Volume> volumes) throws IOException {
         out.writeInt(volumes.size());
         for (Volume v : volumes) {
@@ -71,6 +72,7 @@ record ContainerSpec(List<String> command, List<String> env, String hostname, in
             out.writeBoolean(v.directory());
         }
     }
+    // end::volumes[]
 
     private static List<Volume> readVolumes(DataInputStream in) throws IOException {
         int n = in.readInt();

@@ -90,6 +90,7 @@ final class RunCommand implements Callable<Integer> {
         return new Container(cmd, host, interactive, tty, idMaps, volumes, store, img, layer).run();
     }
 
+    // tag::volumes[]
     /** Every volume checked before the container's layer exists: bad input leaves nothing behind. */
     private List<Volume> volumes() {
         List<Volume> volumes = new ArrayList<>();
@@ -97,4 +98,5 @@ final class RunCommand implements Callable<Integer> {
         mountSpecs.forEach(spec -> volumes.add(Volume.parseMount(spec)));
         return Volume.checkAll(volumes);
     }
+    // end::volumes[]
 }
