@@ -26,6 +26,7 @@ final class Errors {
     static final int ENOTDIR = 20;
     static final int EISDIR = 21;
     static final int EROFS = 30;
+    static final int EOVERFLOW = 75;
     static final int ELOOP = 40;
 
     private static final Map<String, String> HINTS = new HashMap<>();
@@ -48,6 +49,26 @@ final class Errors {
         int paren = call.indexOf('(');
         String name = paren < 0 ? call : call.substring(0, paren);
         return HINTS.get(name + "/" + errno);
+    }
+
+    /**
+     * What went wrong in a java.nio file call, without repeating the path it names: its
+     * AccessDeniedException, for one, carries nothing but the path.
+     */
+    static String reason(java.io.IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.NotLinkException) {
+            return "not a symbolic link";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT);
+        }
+        return e.getMessage();
     }
 
     /** {@code EPERM (Operation not permitted)} */

@@ -75,7 +75,8 @@ final class InRoot {
         try {
             return Files.readSymbolicLink(link).toString();
         } catch (IOException e) {
-            throw new MydockerException("reading the symbolic link " + link, e);
+            throw new MydockerException("reading the symbolic link " + link + ": " + Errors.reason(e)
+                    + " (something changed the container's files while it started)");
         }
     }
 }

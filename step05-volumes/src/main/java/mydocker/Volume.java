@@ -102,7 +102,8 @@ record Volume(String source, String target, boolean readOnly, boolean directory)
         } catch (NoSuchFileException e) {
             throw bad(spec, "the source " + path + " does not exist; create it first (mydocker does not)");
         } catch (IOException e) {
-            throw bad(spec, "the source " + path + " cannot be reached: " + e.getMessage());
+            throw bad(spec, "the source " + path + " cannot be reached: " + Errors.reason(e)
+                    + " (it must be reachable by you, the user who runs mydocker)");
         }
     }
 

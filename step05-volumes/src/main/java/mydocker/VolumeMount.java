@@ -89,7 +89,10 @@ final class VolumeMount {
 
     private static String whyRefused(int errno) {
         return switch (errno) {
-            case Errors.ENOTDIR -> " (a part of the path is a file in the image, or a directory source meets a file)";
+            case Errors.ENOTDIR -> " (a part of the path is a file in the image, a directory source meets a file,"
+                    + " or a part was swapped for a symbolic link while it was being mounted)";
+            case Errors.EOVERFLOW -> " (overlay cannot copy up a directory whose owner has no id in the container's"
+                    + " --uidmap; choose a target directly under / or one the image already has)";
             case Errors.ENOENT -> " (nothing can be made inside /proc or /sys; choose a target elsewhere)";
             case Errors.ELOOP -> " (a part of the path became a symbolic link while it was being mounted)";
             case Errors.EACCES, Errors.EPERM, Errors.EROFS -> " (container root may not write there)";
@@ -157,7 +160,7 @@ final class VolumeMount {
         flags |= (st & Syscalls.ST_NODEV) != 0 ? Syscalls.MS_NODEV : 0;
         flags |= (st & Syscalls.ST_NOEXEC) != 0 ? Syscalls.MS_NOEXEC : 0;
         flags |= (st & Syscalls.ST_NODIRATIME) != 0 ? Syscalls.MS_NODIRATIME : 0;
-        // Exactly one atime mode: a remount that names none means relatime.
+        // Exactly one atime mode, the source's: in a user namespace a remount naming another is refused.
         if ((st & Syscalls.ST_NOATIME) != 0) {
             flags |= Syscalls.MS_NOATIME;
         } else if ((st & Syscalls.ST_RELATIME) != 0) {
