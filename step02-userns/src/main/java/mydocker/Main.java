@@ -8,7 +8,7 @@ import picocli.CommandLine.ScopeType;
 /** {@code mydocker}: the command line. Errors are one line on stderr; --debug adds the stack trace. */
 @Command(name = "mydocker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A small container runtime, built one Linux capability at a time.",
-        subcommands = {RunCommand.class})
+        subcommands = {RunCommand.class, Doctor.class})
 public final class Main {
 
     @Option(names = "--trace", scope = ScopeType.INHERIT,

@@ -30,6 +30,16 @@ final class Store {
     }
 
     static Store open() {
+        Store store = new Store(location());
+        store.mkdirs(store.root);
+        for (String dir : new String[] {"layers", "images", "containers", "tmp"}) {
+            store.mkdirs(store.root.resolve(dir));
+        }
+        return store;
+    }
+
+    /** Where the store is, made or not: open() makes it, doctor only looks. */
+    static Path location() {
         String env = System.getenv("MYDOCKER_ROOT");
         Path root;
         if (env != null && !env.isEmpty()) {
@@ -41,12 +51,7 @@ final class Store {
             root = (xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local/share"))
                     .resolve("mydocker");
         }
-        Store store = new Store(root.toAbsolutePath());
-        store.mkdirs(store.root);
-        for (String dir : new String[] {"layers", "images", "containers", "tmp"}) {
-            store.mkdirs(store.root.resolve(dir));
-        }
-        return store;
+        return root.toAbsolutePath();
     }
 
     Path layer(String digest) {
