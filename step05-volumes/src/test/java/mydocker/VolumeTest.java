@@ -116,22 +116,27 @@ class VolumeTest {
 
     /**
      * In a user namespace nosuid, nodev, noexec and the atime mode of a mount from the host are
-     * locked: a read-only remount that drops one fails with EPERM. mydocker keeps them.
+     * locked: a read-only remount that drops one fails with EPERM. mydocker keeps them. The
+     * tmpfs also comes along, as a submount, in a volume of the directory it is mounted in.
      */
     @ParameterizedTest(name = "as {0}")
     @EnumSource(User.class)
     void readOnlyKeepsTheLockedFlagsOfTheSourcesMount(User user) throws IOException {
         Path source = source(locked, user, "src");
         Files.writeString(source.resolve("in-tmpfs"), "on a noexec tmpfs\n");
-        Mydocker.Result r = user.mydocker("run", "--rm", "-v", source + ":/data:ro", Mydocker.IMAGE, "sh", "-c",
-                "cat /data/in-tmpfs; echo changed > /data/in-tmpfs; grep ' /data ' /proc/mounts | cut -d' ' -f4");
+        Path below = tmp.relativize(source);
+        Mydocker.Result r = user.mydocker("run", "--rm", "-v", source + ":/data:ro", "-v", tmp + ":/above",
+                Mydocker.IMAGE, "sh", "-c", "cat /data/in-tmpfs; echo changed > /data/in-tmpfs;"
+                        + " grep ' /data ' /proc/mounts | cut -d' ' -f4; cat /above/" + below + "/in-tmpfs");
         assertEquals(0, r.status(), r.toString());
         List<String> lines = r.out().lines().toList();
+        assertEquals(3, lines.size(), r.toString());
         assertEquals("on a noexec tmpfs", lines.get(0), r.toString());
         assertTrue(r.err().contains("Read-only file system"), r.toString());
         Set<String> options = Set.of(lines.get(1).split(","));
         assertTrue(options.containsAll(Set.of("ro", "nosuid", "nodev", "noexec", "noatime")) && !options.contains("rw"),
                 "the volume is not ro with the source's flags: " + lines.get(1));
+        assertEquals("on a noexec tmpfs", lines.get(2), "the tmpfs is not in the volume of " + tmp + ":\n" + r);
         assertEquals("on a noexec tmpfs\n", Files.readString(source.resolve("in-tmpfs")));
     }
 
@@ -197,14 +202,15 @@ class VolumeTest {
     }
 
     /**
-     * /abs is a symlink to /etc, /usr/rel one to ../../..: on the host they lead to the host's
-     * /etc and /, in the container to the container's. /loop and /l1, /l2 lead nowhere.
+     * /abs and /usr/abs are symlinks to /etc, /usr/rel one to ../../..: on the host they lead to
+     * the host's /etc and /, in the container to the container's. /loop and /l1, /l2 lead nowhere.
      */
     @ParameterizedTest(name = "as {0}")
     @EnumSource(User.class)
     void symlinksInTheImageResolveInsideTheContainersRoot(User user) throws IOException {
         String image = user.name("symlinks");
         byte[] links = new Archives.Tar().symlink("abs", "/etc").dir("usr").symlink("usr/rel", "../../..")
+                .symlink("usr/abs", "/etc")
                 .symlink("loop", "/loop").symlink("l1", "l2").symlink("l2", "l1").bytes();
         Path oci = new Archives.Image().layer(Archives.busybox(), false).layer(links, false)
                 .ociLayout(tmp.resolve(image));
@@ -213,14 +219,17 @@ class VolumeTest {
 
         String abs = "mydocker-volume-test-abs-" + user.name().toLowerCase();
         String rel = "mydocker-volume-test-rel-" + user.name().toLowerCase();
+        String deeper = "mydocker-volume-test-deeper-" + user.name().toLowerCase();
         Path source = source(tmp, user, "symlinked");
         Files.writeString(source.resolve("marker"), "the volume\n");
         Mydocker.Result r = user.mydocker("run", "--rm", "-v", source + ":/abs/" + abs, "-v", source + ":/usr/rel/" + rel,
-                image, "sh", "-c", "cat /etc/" + abs + "/marker /" + rel + "/marker"
+                "-v", source + ":/usr/abs/" + deeper, image, "sh", "-c",
+                "cat /etc/" + abs + "/marker /" + rel + "/marker /etc/" + deeper + "/marker"
                         + " && awk '$2 ~ \"mydocker-volume-test\" { print $2 }' /proc/mounts");
         assertEquals(0, r.status(), r.toString());
-        assertEquals("the volume\nthe volume\n/etc/" + abs + "\n/" + rel + "\n", r.out(), r.toString());
-        for (Path onHost : List.of(Path.of("/etc", abs), Path.of("/", rel))) {
+        assertEquals("the volume\n".repeat(3) + "/etc/" + abs + "\n/" + rel + "\n/etc/" + deeper + "\n", r.out(),
+                r.toString());
+        for (Path onHost : List.of(Path.of("/etc", abs), Path.of("/", rel), Path.of("/etc", deeper))) {
             assertFalse(Files.exists(onHost, LinkOption.NOFOLLOW_LINKS), "the volume's mount point reached the host: " + onHost);
         }
 
@@ -267,7 +276,7 @@ class VolumeTest {
     void aBadSpecIs125AndMakesNothing(List<String> spec, String problem) throws IOException {
         Mydocker.importImage();
         Path source = source(tmp, User.ORDINARY, "bad-spec");
-        Path missing = tmp.resolve("never-created");
+        Path missing = source.resolve("never-created"); // where the ordinary user could make it
         List<String> args = new ArrayList<>(List.of("run", "--rm"));
         spec.forEach(s -> args.add(s.replace("SRC", source.toString()).replace("MISSING", missing.toString())));
         args.addAll(List.of(Mydocker.IMAGE, "echo", "ran"));
