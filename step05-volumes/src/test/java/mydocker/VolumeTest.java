@@ -44,9 +44,10 @@ class VolumeTest {
     static void mountLockedTmpfs() throws IOException {
         Mydocker.requireRoot(); // to become the ordinary user, to inspect both stores, and to mount the tmpfs
         Archives.readable(tmp);
-        locked = Files.createDirectory(tmp.resolve("locked"));
+        Path dir = Files.createDirectory(tmp.resolve("locked"));
         Mydocker.host("mount", "-t", "tmpfs", "-o", "nosuid,nodev,noexec,noatime,size=1m", "mydocker-volume-test",
-                locked.toString());
+                dir.toString());
+        locked = dir;
     }
 
     /**
@@ -56,7 +57,7 @@ class VolumeTest {
     @AfterAll
     static void noMountOfASourceIsLeft() throws IOException {
         if (locked == null) {
-            return; // skipped: nothing was mounted
+            return; // skipped, or the mount failed: nothing to unmount
         }
         List<String> ours;
         try {
