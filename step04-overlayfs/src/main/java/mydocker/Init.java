@@ -34,6 +34,7 @@ final class Init {
         MountPropagation.makePrivate(); // first: no mount of ours may reach the host
         OverlayRoot.mount(spec.lowerdirs(), spec.upper(), spec.work(), spec.root());
         Proc.mount(spec.root() + "/proc");  // while the host's /proc is still there to compare
+        Proc.mask(spec.root() + "/proc");   // what runc masks: host-wide files hidden, settings read-only
         Sysfs.mountReadOnly(spec.root() + "/sys");
         Dev.setup(spec.root() + "/dev", spec.ttyFd());
         PivotRoot.into(spec.root());        // last: everything above needs the host's tree
