@@ -11,8 +11,8 @@ import jnr.ffi.Pointer;
  *
  * <p>The child is a copy of this JVM with a single thread and no VM threads. Java code that
  * needs a safepoint, loads a class, allocates or throws can hang it for good (DESIGN.md §3),
- * so everything it touches is prepared here first, and it runs three raw system calls:
- * execve, and on failure write and exit_group.
+ * so everything it touches is prepared here first, and it runs a few raw system calls:
+ * it asks to die with its parent, then execve, and on failure write and exit_group.
  */
 final class CloneExec {
 
@@ -25,10 +25,16 @@ final class CloneExec {
     // the clone call itself has just linked.
     private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
     private static final long SYS_READ = ARM64 ? 63 : 0;
+    private static final long SYS_CLOSE = ARM64 ? 57 : 3;
     private static final long SYS_WRITE = ARM64 ? 64 : 1;
     private static final long SYS_CLONE = ARM64 ? 220 : 56;
     private static final long SYS_EXECVE = ARM64 ? 221 : 59;
     private static final long SYS_EXIT_GROUP = ARM64 ? 94 : 231;
+    private static final long SYS_PRCTL = ARM64 ? 167 : 157;
+    private static final long SYS_PPOLL = ARM64 ? 73 : 271;
+
+    // <sys/prctl.h>
+    private static final long PR_SET_PDEATHSIG = 1;
 
     // <poll.h>
     private static final short POLLIN = 1;
@@ -88,6 +94,11 @@ final class CloneExec {
         long execPath = nativePath.address();
         long execArgv = nativeArgv.address();
         long execEnvp = nativeEnvp.address();
+        // A struct pollfd for the status pipe's write end, asking for no event (POLLERR, "no
+        // reader left", is reported regardless), and a zero struct timespec after it.
+        Pointer pollfd = Memory.allocateDirect(Syscalls.RUNTIME, 24, true);
+        pollfd.putInt(0, statusWrite);
+        long parentCheck = pollfd.address();
 
         long pid = C.syscall(SYS_CLONE, flags, 0, 0, 0, 0);
         if (pid == 0) {
@@ -95,7 +106,22 @@ final class CloneExec {
             if (stall) {
                 C.syscall(SYS_READ, statusRead, errnoAddress, 4, 0, 0); // fault injection: never returns
             }
-            C.syscall(SYS_EXECVE, execPath, execArgv, execEnvp, 0, 0);
+            // tag::pdeathsig[]
+            // Ask for SIGKILL when the parent dies (PR_SET_PDEATHSIG), so that a killed mydocker run
+            // takes its container along: killing PID 1 of a PID namespace kills all of it. The
+            // setting survives execve (the uid stays the same); it fires when the parent's cloning
+            // thread exits, here the main thread, which waits for the container to the end.
+            // A parent that died before prctl sends nothing, so then check that it still holds
+            // the exec-status pipe's read end, which it keeps until the exec: POLLERR means no
+            // reader is left (the child's own copy is closed first). Inline: a call to a method
+            // not yet linked would be linked here, in the child.
+            C.syscall(SYS_CLOSE, statusRead, 0, 0, 0, 0);
+            C.syscall(SYS_PRCTL, PR_SET_PDEATHSIG, Signals.SIGKILL, 0, 0, 0);
+            boolean parentAlive = C.syscall(SYS_PPOLL, parentCheck, 1, parentCheck + 8, 0, 0) == 0;
+            // end::pdeathsig[]
+            if (parentAlive) {
+                C.syscall(SYS_EXECVE, execPath, execArgv, execEnvp, 0, 0);
+            }
             C.syscall(SYS_WRITE, statusWrite, errnoAddress, 4, 0, 0);
             C.syscall(SYS_EXIT_GROUP, 127, 0, 0, 0, 0);
         }
@@ -113,6 +139,19 @@ final class CloneExec {
         }
     }
     // end::clone[]
+
+    // tag::keep-pdeathsig[]
+    /**
+     * Init, just before it execs the command: the parent-death signal asked for in the child
+     * belongs to that first thread only. Init's JVM execs from its main thread, another one,
+     * and execve keeps the exec'ing thread's setting, none. The first thread's covers the
+     * process until the execve ends it, so asking again here leaves no gap.
+     */
+    static void keepParentDeathSignal() {
+        Syscalls.check("prctl(PR_SET_PDEATHSIG, SIGKILL)",
+                C.syscall(SYS_PRCTL, PR_SET_PDEATHSIG, Signals.SIGKILL, 0, 0, 0));
+    }
+    // end::keep-pdeathsig[]
 
     // tag::exec-status[]
     /** Reads the exec-status pipe: end-of-file means exec'd, four bytes are the child's errno. */

@@ -25,6 +25,7 @@ final class Init {
         setHostname(spec.hostname());
         attachStdio(spec);              // after setup, so errors before it still reach the caller's stderr
         Signals.resetForExec();
+        CloneExec.keepParentDeathSignal(); // in the thread that execs: the first thread's ends here
         Exec.execve(spec.command(), spec.env());
         // end::init[]
     }

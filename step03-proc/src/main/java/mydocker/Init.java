@@ -33,9 +33,11 @@ final class Init {
         // tag::init[]
         MountPropagation.makePrivate(); // first: no mount of ours may reach the host
         Proc.mount();
+        Proc.mask("/proc");             // what runc masks: host-wide files hidden, settings read-only
         setHostname(spec.hostname());
         attachStdio(spec);              // after setup, so errors before it still reach the caller's stderr
         Signals.resetForExec();
+        CloneExec.keepParentDeathSignal(); // in the thread that execs: the first thread's ends here
         Exec.execve(spec.command(), spec.env());
         // end::init[]
     }

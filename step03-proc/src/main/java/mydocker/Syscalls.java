@@ -21,15 +21,18 @@ final class Syscalls {
     static final int F_SETFD = 2;
 
     // <sys/mount.h>
+    static final long MS_RDONLY = 1;
     static final long MS_NOSUID = 2;
     static final long MS_NODEV = 4;
     static final long MS_NOEXEC = 8;
+    static final long MS_BIND = 4096;
     static final long MS_REC = 16384;
     static final long MS_PRIVATE = 1 << 18;
+    static final long MS_REMOUNT = 32;
 
     static final Flags MOUNT_FLAGS = new Flags("0")
-            .add(MS_NOSUID, "MS_NOSUID").add(MS_NODEV, "MS_NODEV").add(MS_NOEXEC, "MS_NOEXEC")
-            .add(MS_REC, "MS_REC").add(MS_PRIVATE, "MS_PRIVATE");
+            .add(MS_RDONLY, "MS_RDONLY").add(MS_NOSUID, "MS_NOSUID").add(MS_NODEV, "MS_NODEV").add(MS_NOEXEC, "MS_NOEXEC")
+            .add(MS_BIND, "MS_BIND").add(MS_REC, "MS_REC").add(MS_PRIVATE, "MS_PRIVATE").add(MS_REMOUNT, "MS_REMOUNT");
 
     static final Flags OPEN_FLAGS = new Flags("O_RDONLY")
             .add(O_WRONLY, "O_WRONLY").add(O_RDWR, "O_RDWR").add(O_NOCTTY, "O_NOCTTY").add(O_CLOEXEC, "O_CLOEXEC");

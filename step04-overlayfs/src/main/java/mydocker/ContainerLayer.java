@@ -36,31 +36,52 @@ final class ContainerLayer {
     /** Makes the directories, owned by whoever container root is on the host. */
     static ContainerLayer create(Store store, Image image, String name, List<String> command, IdMaps idMaps,
             boolean removeOnExit) {
-        String id = Store.newId();
-        String unique = name.isEmpty() ? id : ContainerState.checkName(name);
-        if (ContainerState.all(store).stream().anyMatch(c -> c.name().equals(unique))) {
-            throw new MydockerException("the container name " + Trace.quote(unique)
-                    + " is in use; remove that container (mydocker rm " + unique + ") or choose another --name");
+        if (!name.isEmpty()) {
+            ContainerState.checkName(name);
         }
-        ContainerState state = new ContainerState(id, unique, image.name(), command, Instant.now().toString(),
-                "created", 0, 0);
-        ContainerLayer layer = new ContainerLayer(store, state, removeOnExit);
         try {
-            store.mkdirs(layer.dir);
-            for (Path p : List.of(layer.upper, layer.work, layer.merged)) {
-                Files.createDirectory(p);
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-                if (Syscalls.C.geteuid() == 0) {
-                    Files.setAttribute(p, "unix:uid", (int) idMaps.hostUid(0), LinkOption.NOFOLLOW_LINKS);
-                    Files.setAttribute(p, "unix:gid", (int) idMaps.hostGid(0), LinkOption.NOFOLLOW_LINKS);
+            // Under the lock, so that a name checked free is still free when taken, and the image
+            // still there: a concurrent rmi checks for containers under the same lock.
+            return store.locked("containers", () -> {
+                String id = Store.newId();
+                while (Files.exists(store.container(id))) {
+                    id = Store.newId();
                 }
-            }
+                String unique = name.isEmpty() ? id : name;
+                if (!Files.exists(store.image(image.name()))) {
+                    throw new MydockerException("image " + Trace.quote(image.name())
+                            + " was removed meanwhile (mydocker images)");
+                }
+                if (ContainerState.all(store).stream().anyMatch(c -> c.name().equals(unique))) {
+                    throw new MydockerException("the container name " + Trace.quote(unique) + " is in use;"
+                            + " remove that container (mydocker rm " + unique + ") or choose another --name");
+                }
+                ContainerState state = new ContainerState(id, unique, image.name(), command, Instant.now().toString(),
+                        "created", 0, 0, ContainerState.runnerPid(),
+                        ContainerState.startOf(ContainerState.runnerPid()), removeOnExit);
+                ContainerLayer layer = new ContainerLayer(store, state, removeOnExit);
+                try {
+                    store.mkdirs(layer.dir.getParent());
+                    Files.createDirectory(layer.dir);
+                    Files.setPosixFilePermissions(layer.dir, PosixFilePermissions.fromString("rwx--x--x"));
+                    for (Path p : List.of(layer.upper, layer.work, layer.merged)) {
+                        Files.createDirectory(p);
+                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+                        if (Syscalls.C.geteuid() == 0) {
+                            Files.setAttribute(p, "unix:uid", (int) idMaps.hostUid(0), LinkOption.NOFOLLOW_LINKS);
+                            Files.setAttribute(p, "unix:gid", (int) idMaps.hostGid(0), LinkOption.NOFOLLOW_LINKS);
+                        }
+                    }
+                } catch (IOException e) {
+                    Store.deleteTree(layer.dir);
+                    throw new MydockerException("creating the container's layer in " + layer.dir, e);
+                }
+                state.save(store);
+                return layer;
+            });
         } catch (IOException e) {
-            Store.deleteTree(layer.dir);
-            throw new MydockerException("creating the container's layer in " + layer.dir, e);
+            throw new MydockerException("locking " + store.root.resolve("containers.lock"), e);
         }
-        state.save(store);
-        return layer;
     }
     // end::create[]
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.regex.Pattern;
 
 /** What {@code ps -a} shows of a container: containers/ID/state.json, rewritten at start and at exit. */
 record ContainerState(String id, String name, String image, List<String> command, String created, String status,
-        int exitCode, int pid) {
+        int exitCode, int pid, long runner, String runnerStart, boolean autoRemove) {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}");
 
@@ -26,7 +27,7 @@ record ContainerState(String id, String name, String image, List<String> command
     }
 
     ContainerState with(String newStatus, int newExitCode, int newPid) {
-        return new ContainerState(id, name, image, command, created, newStatus, newExitCode, newPid);
+        return new ContainerState(id, name, image, command, created, newStatus, newExitCode, newPid, runner, runnerStart, autoRemove);
     }
 
     void save(Store store) {
@@ -39,6 +40,9 @@ record ContainerState(String id, String name, String image, List<String> command
         json.put("status", status);
         json.put("exitCode", exitCode);
         json.put("pid", pid);
+        json.put("runner", runner);
+        json.put("runnerStart", runnerStart);
+        json.put("autoRemove", autoRemove);
         try {
             Store.writeAtomically(store.container(id).resolve("state.json"), JSON.std.asString(json));
         } catch (IOException e) {
@@ -51,7 +55,9 @@ record ContainerState(String id, String name, String image, List<String> command
             Map<String, Object> json = JSON.std.mapFrom(Files.readString(dir.resolve("state.json")));
             return new ContainerState((String) json.get("id"), (String) json.get("name"), (String) json.get("image"),
                     Image.strings(json.get("command")), (String) json.get("created"), (String) json.get("status"),
-                    ((Number) json.get("exitCode")).intValue(), ((Number) json.get("pid")).intValue());
+                    ((Number) json.get("exitCode")).intValue(), ((Number) json.get("pid")).intValue(),
+                    json.get("runner") instanceof Number n ? n.longValue() : 0, (String) json.getOrDefault("runnerStart", ""),
+                    Boolean.TRUE.equals(json.get("autoRemove")));
         } catch (IOException | RuntimeException e) {
             throw new MydockerException("reading " + dir.resolve("state.json"), e);
         }
@@ -62,7 +68,13 @@ record ContainerState(String id, String name, String image, List<String> command
         try (var dirs = Files.list(store.root.resolve("containers"))) {
             for (Path dir : (Iterable<Path>) dirs::iterator) {
                 try {
-                    all.add(load(dir));
+                    ContainerState c = load(dir);
+                    if (c.orphaned()) {
+                        c = store.locked("containers", () -> repair(store, dir));
+                    }
+                    if (c != null) {
+                        all.add(c);
+                    }
                 } catch (MydockerException e) {
                     // One being created has no state yet, one being removed (another run's --rm)
                     // none any more: neither is an error. A state file that cannot be read is.
@@ -85,12 +97,62 @@ record ContainerState(String id, String name, String image, List<String> command
                         + " (mydocker ps -a lists them)"));
     }
 
-    /**
-     * Whether its PID 1 is still alive. If mydocker run was killed, the container goes on
-     * without it and shows as running; once it ends, its state says "running" still, and ps
-     * shows it as Dead.
-     */
+    /** Whether its PID 1 is still alive. */
     boolean running() {
-        return status.equals("running") && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return status.equals("running") && alive(pid);
     }
+
+    private static boolean alive(long pid) {
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    // tag::stale[]
+    /** This process, the mydocker run a new container's state names, and when it started. */
+    static long runnerPid() {
+        return ProcessHandle.current().pid();
+    }
+
+    /** When a process started, "" if it is gone: a pid reused since has another start. */
+    static String startOf(long pid) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().startInstant()).map(Instant::toString).orElse("");
+    }
+
+    /**
+     * Whether the container lost its mydocker run: the run was killed (SIGKILL, the OOM
+     * killer) before it could write how the container ended, and the container is gone too,
+     * killed with it (PR_SET_PDEATHSIG, see CloneExec) or never started.
+     */
+    boolean orphaned() {
+        if (!status.equals("running") && !status.equals("created")) {
+            return false;
+        }
+        boolean runnerGone = runner == 0 || runnerStart.isEmpty() ? !alive(runner) : !startOf(runner).equals(runnerStart);
+        return runnerGone && !alive(pid);
+    }
+
+    /**
+     * What the killed run would have done at the container's exit, done by the next command
+     * that reads the state: it reads exited, 137 (128 + SIGKILL, the signal it died of), and
+     * with --rm it is removed. Under the containers lock, after a second look: another
+     * command may have repaired it meanwhile. Returns null if it is gone.
+     */
+    static ContainerState repair(Store store, Path dir) {
+        if (!Files.exists(dir.resolve("state.json"))) {
+            return null;
+        }
+        ContainerState c = load(dir);
+        if (!c.orphaned()) {
+            return c;
+        }
+        ContainerState exited = c.with("exited", 128 + Signals.SIGKILL, 0);
+        if (c.autoRemove) {
+            Store.deleteTree(dir);
+        } else {
+            exited.save(store);
+        }
+        System.err.println("mydocker: container " + c.name + " lost its mydocker run, which was killed; "
+                + (c.autoRemove ? "removed it (--rm)" : "it now reads exited (137)"));
+        return c.autoRemove ? null : exited;
+    }
+    // end::stale[]
 }

@@ -34,6 +34,7 @@ final class Init {
         MountPropagation.makePrivate(); // first: no mount of ours may reach the host
         OverlayRoot.mount(spec.lowerdirs(), spec.upper(), spec.work(), spec.root());
         Proc.mount(spec.root() + "/proc");  // while the host's /proc is still there to compare
+        Proc.mask(spec.root() + "/proc");   // what runc masks: host-wide files hidden, settings read-only
         Sysfs.mountReadOnly(spec.root() + "/sys");
         Dev.setup(spec.root() + "/dev", spec.ttyFd());
         PivotRoot.into(spec.root());        // last: everything above needs the host's tree
@@ -41,6 +42,7 @@ final class Init {
         Syscalls.chdir(spec.workingDir().isEmpty() ? "/" : spec.workingDir());
         attachStdio(spec);              // after setup, so errors before it still reach the caller's stderr
         Signals.resetForExec();
+        CloneExec.keepParentDeathSignal(); // in the thread that execs: the first thread's ends here
         Exec.execve(spec.command(), spec.env());
         // end::init[]
     }

@@ -13,6 +13,9 @@ import java.util.stream.Collectors;
  */
 final class Proc {
 
+    /** The flags of every mount in the container's /proc: no setuid, no devices, no executables. */
+    private static final long LOCKED = Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC;
+
     private Proc() {}
 
     // tag::mount[]
@@ -32,6 +35,46 @@ final class Proc {
         }
     }
     // end::mount[]
+
+    // tag::mask[]
+    /**
+     * Files of /proc that tell about, or act on, the whole host rather than the container:
+     * the kernel's memory image, keyrings, timers and scheduler internals. Each is covered
+     * by /dev/null, as runc and crun cover them; directories by an empty read-only tmpfs.
+     */
+    static final List<String> MASKED = List.of("kcore", "keys", "latency_stats", "timer_list", "timer_stats",
+            "sched_debug", "acpi", "asound", "scsi");
+
+    /** Kernel settings and triggers the container may read but not change (sysctl, SysRq, IRQ affinity). */
+    static final List<String> READ_ONLY = List.of("sys", "sysrq-trigger", "irq", "bus", "fs");
+
+    /**
+     * Masks the host-wide parts of the proc mounted on {@code proc}. Run by root, container root
+     * is the host's uid 0 (the default map), which file permissions let write
+     * /proc/sysrq-trigger and reboot the host; the user namespace does not stop that.
+     */
+    static void mask(String proc) {
+        for (String name : MASKED) {
+            Path path = Path.of(proc, name);
+            if (Files.isDirectory(path)) {
+                Syscalls.mount("tmpfs", path.toString(), "tmpfs", Syscalls.MS_RDONLY | LOCKED, "size=0");
+            } else if (Files.exists(path)) {
+                Syscalls.mount("/dev/null", path.toString(), null, Syscalls.MS_BIND, null);
+            }
+        }
+        for (String name : READ_ONLY) {
+            Path path = Path.of(proc, name);
+            if (Files.exists(path)) {
+                // A bind mount takes its read-only flag only from a second, remounting call.
+                // The flags proc was mounted with are repeated: a remount that would drop them
+                // is refused in a user namespace (EPERM).
+                Syscalls.mount(path.toString(), path.toString(), null, Syscalls.MS_BIND | Syscalls.MS_REC, null);
+                Syscalls.mount(path.toString(), path.toString(), null,
+                        Syscalls.MS_BIND | Syscalls.MS_REMOUNT | Syscalls.MS_RDONLY | LOCKED, null);
+            }
+        }
+    }
+    // end::mask[]
 
     // tag::refused[]
     /**

@@ -1,13 +1,18 @@
 package mydocker;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -19,9 +24,13 @@ import java.util.stream.Stream;
  * images/NAME.json         an image: its layers, bottom first, and its config
  * containers/ID/           upper/, work/, merged/ and state.json
  * tmp/                     imports in progress, renamed into place when complete
+ * images.lock, containers.lock   held while a command checks and then changes images or containers
  * </pre>
  */
 final class Store {
+
+    /** The locks this process holds: a command that holds one already goes on. */
+    private static final Set<String> HELD = new HashSet<>();
 
     final Path root;
 
@@ -86,6 +95,32 @@ final class Store {
         }
     }
 
+    /** Work done under a lock, which may fail with an I/O error. */
+    interface Locked<T> {
+        T run() throws IOException;
+    }
+
+    // tag::lock[]
+    /**
+     * Runs {@code action} holding the store's {@code name}.lock, so that two commands that each
+     * check and then change the store take turns: two imports of one image, an rmi and an
+     * import sharing a layer, two runs with one --name. It is an fcntl lock (FileChannel.lock):
+     * the kernel drops it when the process dies, so a killed command leaves none behind.
+     */
+    <T> T locked(String name, Locked<T> action) throws IOException {
+        if (!HELD.add(name)) {
+            return action.run();
+        }
+        try (FileChannel lock = FileChannel.open(root.resolve(name + ".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            lock.lock();
+            return action.run();
+        } finally {
+            HELD.remove(name);
+        }
+    }
+    // end::lock[]
+
     static String hex(String digest) {
         return digest.startsWith("sha256:") ? digest.substring(7) : digest;
     }
@@ -125,6 +160,8 @@ final class Store {
                 }
             }
             Files.deleteIfExists(path);
+        } catch (NoSuchFileException e) {
+            // removed meanwhile by another command: what this one wanted
         } catch (IOException e) {
             throw new MydockerException("removing " + path + ": " + e.getMessage());
         }

@@ -34,6 +34,11 @@ final class CloneExec {
     private static final long SYS_SETRESUID = ARM64 ? 147 : 117;
     private static final long SYS_SETRESGID = ARM64 ? 149 : 119;
     private static final long SYS_EXIT_GROUP = ARM64 ? 94 : 231;
+    private static final long SYS_PRCTL = ARM64 ? 167 : 157;
+    private static final long SYS_PPOLL = ARM64 ? 73 : 271;
+
+    // <sys/prctl.h>
+    private static final long PR_SET_PDEATHSIG = 1;
 
     // <poll.h>
     private static final short POLLIN = 1;
@@ -100,6 +105,11 @@ final class CloneExec {
         long execPath = nativePath.address();
         long execArgv = nativeArgv.address();
         long execEnvp = nativeEnvp.address();
+        // A struct pollfd for the status pipe's write end, asking for no event (POLLERR, "no
+        // reader left", is reported regardless), and a zero struct timespec after it.
+        Pointer pollfd = Memory.allocateDirect(Syscalls.RUNTIME, 24, true);
+        pollfd.putInt(0, statusWrite);
+        long parentCheck = pollfd.address();
 
         long pid = C.syscall(SYS_CLONE, flags, 0, 0, 0, 0);
         if (pid == 0) {
@@ -119,7 +129,23 @@ final class CloneExec {
             // setgroups drops host groups the maps do not cover; it fails, harmlessly, if denied.
             C.syscall(SYS_SETGROUPS, 0, 0, 0, 0, 0);
             if (C.syscall(SYS_SETRESGID, 0, 0, 0, 0, 0) == 0 && C.syscall(SYS_SETRESUID, 0, 0, 0, 0, 0) == 0) {
-                C.syscall(SYS_EXECVE, execPath, execArgv, execEnvp, 0, 0);
+                // After setres*id: a change of uid clears the parent-death signal.
+                // tag::pdeathsig[]
+                // Ask for SIGKILL when the parent dies (PR_SET_PDEATHSIG), so that a killed mydocker run
+                // takes its container along: killing PID 1 of a PID namespace kills all of it. The
+                // setting survives execve (the uid stays the same); it fires when the parent's cloning
+                // thread exits, here the main thread, which waits for the container to the end.
+                // A parent that died before prctl sends nothing, so then check that it still holds
+                // the exec-status pipe's read end, which it keeps until the exec: POLLERR means no
+                // reader is left (the child's own copy is closed first). Inline: a call to a method
+                // not yet linked would be linked here, in the child.
+                C.syscall(SYS_CLOSE, statusRead, 0, 0, 0, 0);
+                C.syscall(SYS_PRCTL, PR_SET_PDEATHSIG, Signals.SIGKILL, 0, 0, 0);
+                boolean parentAlive = C.syscall(SYS_PPOLL, parentCheck, 1, parentCheck + 8, 0, 0) == 0;
+                // end::pdeathsig[]
+                if (parentAlive) {
+                    C.syscall(SYS_EXECVE, execPath, execArgv, execEnvp, 0, 0);
+                }
             }
             C.syscall(SYS_WRITE, statusWrite, errnoAddress, 4, 0, 0);
             C.syscall(SYS_EXIT_GROUP, 127, 0, 0, 0, 0);
@@ -141,6 +167,19 @@ final class CloneExec {
         }
     }
     // end::clone[]
+
+    // tag::keep-pdeathsig[]
+    /**
+     * Init, just before it execs the command: the parent-death signal asked for in the child
+     * belongs to that first thread only. Init's JVM execs from its main thread, another one,
+     * and execve keeps the exec'ing thread's setting, none. The first thread's covers the
+     * process until the execve ends it, so asking again here leaves no gap.
+     */
+    static void keepParentDeathSignal() {
+        Syscalls.check("prctl(PR_SET_PDEATHSIG, SIGKILL)",
+                C.syscall(SYS_PRCTL, PR_SET_PDEATHSIG, Signals.SIGKILL, 0, 0, 0));
+    }
+    // end::keep-pdeathsig[]
 
     // tag::go-ahead[]
     /** Runs beforeExec for the waiting child, then lets it exec; kills it if beforeExec fails. */

@@ -64,15 +64,19 @@ final class ContainerCommands {
         List<String> containers;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             Store store = Store.open();
             for (String name : containers) {
-                ContainerState c = ContainerState.find(store, name);
-                if (c.running()) {
-                    throw new MydockerException("container " + c.name() + " is running; let it exit first");
-                }
-                Store.deleteTree(store.container(c.id()));
-                System.out.println(c.name());
+                // Under the lock: two rm of one container, or an rm and a run taking its name, take turns.
+                store.locked("containers", () -> {
+                    ContainerState c = ContainerState.find(store, name);
+                    if (c.running()) {
+                        throw new MydockerException("container " + c.name() + " is running; let it exit first");
+                    }
+                    Store.deleteTree(store.container(c.id()));
+                    System.out.println(c.name());
+                    return c;
+                });
             }
             return 0;
         }

@@ -41,7 +41,10 @@ final class ImageCommands {
 
         @Override
         public Integer call() throws IOException {
-            Image image = new ImageImport(Store.open()).run(source, name);
+            Store store = Store.open();
+            // Under the lock: a concurrent rmi must not take a layer this import has just put in
+            // place, and two imports of one layer must not both rename it there.
+            Image image = store.locked("images", () -> new ImageImport(store).run(source, name));
             System.out.println(image.name() + ": " + image.layers().size() + " layer(s)");
             return 0;
         }
@@ -73,6 +76,11 @@ final class ImageCommands {
         @Override
         public Integer call() throws IOException {
             Store store = Store.open();
+            // Images, then containers: the order every command takes the two locks in.
+            return store.locked("images", () -> store.locked("containers", () -> remove(store)));
+        }
+
+        private Integer remove(Store store) throws IOException {
             Image.load(store, name);
             for (ContainerState c : ContainerState.all(store)) {
                 if (c.image().equals(name)) {
@@ -116,10 +124,13 @@ final class ImageCommands {
                 try (OutputStream out = Files.newOutputStream(tar)) {
                     LayerTar.write(store.container(state.id()).resolve("upper"), out);
                 }
-                String layer = new ImageImport(store).layer(tar, null, null);
                 List<String> layers = new ArrayList<>(base.layers());
-                layers.add(layer);
-                new Image(image, layers, base.cmd(), base.env(), base.workingDir()).save(store);
+                String layer = store.locked("images", () -> { // as import does
+                    String added = new ImageImport(store).layer(tar, null, null);
+                    layers.add(added);
+                    new Image(image, layers, base.cmd(), base.env(), base.workingDir()).save(store);
+                    return added;
+                });
                 System.out.println(image + ": " + layers.size() + " layer(s), the new one " + layer);
             } finally {
                 Files.deleteIfExists(tar);

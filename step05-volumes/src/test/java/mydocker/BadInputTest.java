@@ -1,0 +1,123 @@
+package mydocker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs every row of docs/bad-input.adoc as an ordinary user: the message and the exit status
+ * the table gives, and nothing written outside the store.
+ */
+class BadInputTest {
+
+    static final Path TABLE = Mydocker.MODULE.resolve("../docs/bad-input.adoc");
+    static final List<Path> ESCAPES = List.of(Path.of("/tmp/mydocker-bad-input-slipped"),
+            Path.of("/tmp/mydocker-bad-input-absolute"), Path.of("/tmp/mydocker-bad-input-pwned"));
+
+    private static Path fixtures;
+
+    record Row(String input, String message, int exit) {}
+
+    @BeforeAll
+    static void fixtures() throws IOException {
+        Mydocker.requireRoot();
+        for (Path p : ESCAPES) {
+            Files.deleteIfExists(p);
+        }
+        fixtures = Files.createTempDirectory("mydocker-bad-input-");
+        Files.writeString(fixtures.resolve("text.txt"), "hello\n");
+        Files.write(fixtures.resolve("empty.tar"), new byte[0]);
+        byte[] busybox = Archives.busybox();
+        Files.write(fixtures.resolve("truncated.tar"), Arrays.copyOf(busybox, busybox.length / 2 + 100));
+        Files.write(fixtures.resolve("slip.tar"), tar(file("../../../../tmp/mydocker-bad-input-slipped")));
+        Files.write(fixtures.resolve("absolute.tar"), tar(file("/tmp/mydocker-bad-input-absolute")));
+        TarArchiveEntry link = new TarArchiveEntry("escape", TarConstants.LF_SYMLINK);
+        link.setLinkName("/tmp");
+        Files.write(fixtures.resolve("symlink.tar"), tar(link, file("escape/mydocker-bad-input-pwned")));
+        TarArchiveEntry device = new TarArchiveEntry("dev/null2", TarConstants.LF_CHR);
+        device.setDevMajor(1);
+        device.setDevMinor(3);
+        Files.write(fixtures.resolve("device.tar"), tar(file("bin/x"), device));
+        Archives.readable(fixtures);
+    }
+
+    @AfterAll
+    static void nothingEscaped() {
+        for (Path p : ESCAPES) {
+            assertFalse(Files.exists(p), "an import wrote " + p + " on the host");
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyRowOfTheTable() throws IOException {
+        List<Row> rows = rows(Files.readAllLines(TABLE));
+        assertTrue(rows.size() >= 20, "the table in " + TABLE + " lost its rows: " + rows.size());
+        return rows.stream().map(row -> DynamicTest.dynamicTest(row.input(), () -> {
+            String[] args = row.input().replace("FIXTURES", fixtures.toString()).split(" ");
+            Mydocker.Result r = Mydocker.run(args);
+            assertEquals(row.exit(), r.status(), r.toString());
+            String message = row.message().replace("FIXTURES", fixtures.toString());
+            if (message.isEmpty()) {
+                assertEquals("", r.err(), r.toString());
+            } else {
+                assertTrue(r.err().startsWith(message), "expected stderr to start with\n" + message + "\n" + r);
+            }
+        }));
+    }
+
+    /** The table's rows: three cells each, one per line, after the header; backticks dropped. */
+    static List<Row> rows(List<String> lines) {
+        int start = lines.indexOf("|===");
+        int end = lines.subList(start + 1, lines.size()).indexOf("|===") + start + 1;
+        List<String> cells = new ArrayList<>();
+        for (String line : lines.subList(start + 2, end)) { // after the header line
+            if (line.startsWith("|")) {
+                cells.add(line.substring(1).strip().replaceAll("^`|`$", ""));
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i + 2 < cells.size(); i += 3) {
+            rows.add(new Row(cells.get(i), cells.get(i + 1), Integer.parseInt(cells.get(i + 2))));
+        }
+        assertEquals(0, cells.size() % 3, "a row of " + TABLE + " lacks a cell");
+        return rows;
+    }
+
+    private static TarArchiveEntry file(String name) {
+        TarArchiveEntry e = new TarArchiveEntry(name, true);
+        e.setSize(2);
+        return e;
+    }
+
+    private static byte[] tar(TarArchiveEntry... entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (TarArchiveEntry e : entries) {
+                out.putArchiveEntry(e);
+                if (e.getSize() > 0) {
+                    out.write("x\n".getBytes(StandardCharsets.UTF_8));
+                }
+                out.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+}
