@@ -1,6 +1,7 @@
 package mydocker;
 
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,10 +66,33 @@ final class Container {
     // tag::reexec[]
     /** The book's {@code /proc/self/exe init}: the same JVM binary, the same jar, another entry point. */
     private static List<String> initArgv() {
-        return List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                "-cp", jarPath(), "mydocker.Main", "init");
+        Path jar = jarPath();
+        List<String> argv = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-XX:-UsePerfData"));
+        argv.addAll(startupFlags(jar.getParent()));
+        argv.addAll(List.of("-cp", jar.toString(), "mydocker.Main", "init"));
+        return argv;
     }
     // end::reexec[]
+
+    /**
+     * What the launcher adds when the build left it beside the jar (scripts/jvm-archive.sh): the
+     * class-data archive, and jffi's native stub unpacked once rather than into /tmp on every
+     * start. Init is a second JVM start on the way to the user's command; without these it is
+     * only slower.
+     */
+    private static List<String> startupFlags(Path dir) {
+        List<String> flags = new ArrayList<>();
+        Path archive = dir.resolve("mydocker.jsa");
+        if (Files.isReadable(archive)) {
+            flags.addAll(List.of("-Xshare:auto", "-Xlog:cds=off", "-XX:SharedArchiveFile=" + archive));
+        }
+        Path stub = dir.resolve("jni");
+        if (Files.isDirectory(stub)) {
+            flags.add("-Djffi.boot.library.path=" + stub);
+        }
+        return flags;
+    }
 
     /** Init's own environment: nothing of the caller's, which is no business of a JVM in the container. */
     private static List<String> initEnv(int specFd) {
@@ -131,9 +155,9 @@ final class Container {
         return status;
     }
 
-    private static String jarPath() {
+    private static Path jarPath() {
         try {
-            return Path.of(Container.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            return Path.of(Container.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
