@@ -62,10 +62,10 @@ awk -F, -v layer="$layer_mb" -v upper="$upper_mb" '
     { gsub(/"/, ""); mb = $1 ~ /import|xf/ ? layer : upper; rate[$1] = mb / $2; mean[$1] = $2; size[$1] = mb }
     END {
       print "operation,mb,mean_s,mb_per_s,ratio_to_tar"
-      printf "mydocker import,%d,%.2f,%.0f,%.2f\n", size["mydocker import"], mean["mydocker import"], rate["mydocker import"], rate["mydocker import"] / rate["tar -xf"]
-      printf "tar -xf,%d,%.2f,%.0f,1.00\n", size["tar -xf"], mean["tar -xf"], rate["tar -xf"]
-      printf "mydocker commit,%d,%.2f,%.0f,%.2f\n", size["mydocker commit"], mean["mydocker commit"], rate["mydocker commit"], rate["mydocker commit"] / rate["tar -cf"]
-      printf "tar -cf,%d,%.2f,%.0f,1.00\n", size["tar -cf"], mean["tar -cf"], rate["tar -cf"]
+      printf "mydocker import,%d,%.2f,%.1f,%.2f\n", size["mydocker import"], mean["mydocker import"], rate["mydocker import"], rate["mydocker import"] / rate["tar -xf"]
+      printf "tar -xf,%d,%.2f,%.1f,1.00\n", size["tar -xf"], mean["tar -xf"], rate["tar -xf"]
+      printf "mydocker commit,%d,%.2f,%.1f,%.2f\n", size["mydocker commit"], mean["mydocker commit"], rate["mydocker commit"], rate["mydocker commit"] / rate["tar -cf"]
+      printf "tar -cf,%d,%.2f,%.1f,1.00\n", size["tar -cf"], mean["tar -cf"], rate["tar -cf"]
     }' "$work/raw.csv" >"$results/import.csv"
 {
     echo ".Import and commit against tar, $step, root: $load_before; hyperfine --runs $runs"
