@@ -132,6 +132,11 @@ final class ImageCommands {
                     return added;
                 });
                 System.out.println(image + ": " + layers.size() + " layer(s), the new one " + layer);
+            } catch (IOException | RuntimeException e) {
+                if (Store.isFull(e)) {
+                    throw store.full("commit " + container);
+                }
+                throw e;
             } finally {
                 Files.deleteIfExists(tar);
             }

@@ -69,6 +69,9 @@ final class ImageImport {
             image.save(store);
         } catch (IOException | RuntimeException e) {
             removeNewLayers(); // a later layer failed: nothing half-imported stays behind
+            if (Store.isFull(e)) {
+                throw store.full("import " + source);
+            }
             throw e;
         }
         if (skippedDevices > 0) {
@@ -171,6 +174,9 @@ final class ImageImport {
             return x.diffId();
         } catch (IOException | RuntimeException e) {
             Store.deleteTree(tmp); // nothing half-imported
+            if (Store.isFull(e)) {
+                throw e; // not the archive's fault: the caller says where space ran out
+            }
             if (blobDigest != null || diffId != null) {
                 // A damaged blob often breaks gzip or tar before its digest is known: say what it is.
                 verifyLayer(file, blobDigest, diffId);

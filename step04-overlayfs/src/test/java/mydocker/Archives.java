@@ -110,6 +110,7 @@ final class Archives {
         private final List<Boolean> gzipped = new ArrayList<>();
         private final Map<Integer, String> wrongDiffIds = new LinkedHashMap<>();
         private final List<Integer> corrupted = new ArrayList<>();
+        private String workingDir = "";
 
         Image layer(byte[] tar, boolean gzip) {
             tars.add(tar);
@@ -132,6 +133,12 @@ final class Archives {
         /** Layer i's blob is altered after its digest was taken, as a bad download would. */
         Image corruptBlob(int i) {
             corrupted.add(i);
+            return this;
+        }
+
+        /** The config's WorkingDir, which the layers need not hold. */
+        Image workingDir(String dir) {
+            workingDir = dir;
             return this;
         }
 
@@ -214,7 +221,8 @@ final class Archives {
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("architecture", "aarch64".equals(System.getProperty("os.arch")) ? "arm64" : "amd64");
             config.put("os", "linux");
-            config.put("config", Map.of("Cmd", List.of("/bin/sh"), "Env", List.of("PATH=/usr/bin:/bin:/usr/sbin:/sbin")));
+            config.put("config", Map.of("Cmd", List.of("/bin/sh"), "Env", List.of("PATH=/usr/bin:/bin:/usr/sbin:/sbin"),
+                    "WorkingDir", workingDir));
             config.put("rootfs", Map.of("type", "layers", "diff_ids", diffIds));
             return JSON.std.asBytes(config);
         }

@@ -42,7 +42,7 @@ final class Init {
         }
         PivotRoot.into(spec.root());        // last: everything above needs the host's tree
         setHostname(spec.hostname());
-        Syscalls.chdir(spec.workingDir().isEmpty() ? "/" : spec.workingDir());
+        enterWorkingDir(spec.workingDir());
         attachStdio(spec);              // after setup, so errors before it still reach the caller's stderr
         Signals.resetForExec();
         CloneExec.keepParentDeathSignal(); // in the thread that execs: the first thread's ends here
@@ -58,6 +58,16 @@ final class Init {
         }
     }
     // end::hostname[]
+
+    /** The image's WorkingDir, or /: a config may name a directory its layers lack, and that is the image's fault. */
+    private static void enterWorkingDir(String dir) {
+        try {
+            Syscalls.chdir(dir.isEmpty() ? "/" : dir);
+        } catch (SyscallException e) {
+            throw new MydockerException("the image's working directory: " + e.getMessage()
+                    + " (its layers lack it: add the directory to the image, or fix WorkingDir in its config)");
+        }
+    }
 
     private static void attachStdio(ContainerSpec spec) {
         if (spec.ttyFd() >= 0) {

@@ -121,6 +121,26 @@ final class Store {
     }
     // end::lock[]
 
+    /**
+     * Whether a failure, or what caused it, is the store's filesystem running full: ENOSPC from
+     * a system call, or from java.io, which gives only strerror's text.
+     */
+    static boolean isFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SyscallException s ? s.errno == Errors.ENOSPC
+                    : t instanceof IOException && String.valueOf(t.getMessage()).contains("No space left on device")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The one line for a full store: what failed, ENOSPC, and where space is needed. */
+    MydockerException full(String operation) {
+        return new MydockerException(operation + ": " + Errors.describe(Errors.ENOSPC) + " (the filesystem of " + root
+                + " is full; nothing of this was kept: free some space, or set MYDOCKER_ROOT to a larger one)");
+    }
+
     static String hex(String digest) {
         return digest.startsWith("sha256:") ? digest.substring(7) : digest;
     }

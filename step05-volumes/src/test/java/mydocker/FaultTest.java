@@ -14,12 +14,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What a killed {@code mydocker run} leaves: its container dies with it (PR_SET_PDEATHSIG),
- * the next command finds the state it could not write and repairs it, and rm cleans it.
+ * the next command finds the state it could not write and repairs it, and rm cleans it. And
+ * what an init that fails halfway through its set-up (a working directory, a volume) leaves:
+ * one line, exit 125, and nothing.
  */
 class FaultTest {
+
+    @TempDir
+    Path tmp;
 
     @BeforeEach
     void root() {
@@ -47,6 +55,53 @@ class FaultTest {
         assertTrue(ps.err().contains("container killed-rm lost its mydocker run"), ps.toString());
         assertFalse(containerDir(store, "killed-rm").isPresent(), "--rm: its directory must go");
         assertFalse(ProcessHandle.of(pid).isPresent(), "the container's init is still there");
+    }
+
+    @ParameterizedTest(name = "as {0}")
+    @EnumSource(OverlayTest.User.class)
+    void initFailingAfterItsMountsLeavesNothing(OverlayTest.User user) throws Exception {
+        // The image's config names a working directory its layers lack: init has mounted
+        // the overlay, /proc, /sys and /dev, and pivoted, before its chdir fails.
+        Path oci = new Archives.Image().layer(Archives.busybox(), false).workingDir("/mydocker-fault-nowhere")
+                .ociLayout(Archives.readable(tmp).resolve("oci"));
+        String image = user.name("no-workdir");
+        Mydocker.Result imported = user.mydocker("import", oci.toString(), image);
+        assertEquals(0, imported.status(), imported.toString());
+        assertFailsCleanly(user, List.of("run", "--rm", image, "true"), "the image's working directory: chdir(");
+        assertFalse(Files.exists(Path.of("/mydocker-fault-nowhere")), "a working directory made on the host");
+    }
+
+    @ParameterizedTest(name = "as {0}")
+    @EnumSource(OverlayTest.User.class)
+    void aVolumeTheKernelRefusesLeavesNothing(OverlayTest.User user) throws Exception {
+        // Nothing can be made in /proc: init has mounted all but this volume when it fails.
+        Path source = Files.createDirectory(Archives.readable(tmp).resolve("volume"));
+        Archives.readable(source);
+        assertFailsCleanly(user, List.of("run", "--rm", "-v", source + ":/proc/mydocker-fault", Mydocker.IMAGE, "true"),
+                "volume " + source + ":/proc/mydocker-fault: making its mount point");
+        assertEquals(List.of(), ImageImportTest.list(source), "the failed volume wrote into its source");
+    }
+
+    /**
+     * Runs a command that init cannot carry out: exit 125, one line that starts with {@code reason},
+     * no mount left in the host's mount table and, with --rm, no container directory.
+     */
+    static void assertFailsCleanly(OverlayTest.User user, List<String> args, String reason) throws IOException {
+        Mydocker.importImage();
+        List<String> mounts = mountPoints();
+        List<String> containers = ImageImportTest.list(user.store.resolve("containers"));
+        Mydocker.Result r = user.mydocker(args.toArray(String[]::new));
+        assertEquals(125, r.status(), r.toString());
+        assertTrue(r.err().startsWith("mydocker: " + reason), r.toString());
+        ExitStatusTest.assertOneLine(r.err());
+        assertEquals(mounts, mountPoints(), "the failed container left a mount on the host");
+        assertEquals(containers, ImageImportTest.list(user.store.resolve("containers")),
+                "--rm: the failed container left its directory");
+    }
+
+    /** The host's mount points, from this process's mount namespace. */
+    static List<String> mountPoints() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(l -> l.split(" ")[4]).sorted().toList();
     }
 
     private static void killRunAndRepair(List<String> who, String name) throws Exception {
