@@ -22,12 +22,13 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Runs every row of docs/bad-input.adoc as an ordinary user: the message and the exit status
- * the table gives, and nothing written outside the store.
+ * Runs every row of the docs site's bad-input page (docs/src/docs/asciidoc/bad-input.adoc) as
+ * an ordinary user: the message and the exit status the table gives, and nothing written
+ * outside the store.
  */
 class BadInputTest {
 
-    static final Path TABLE = Mydocker.MODULE.resolve("../docs/bad-input.adoc");
+    static final Path TABLE = Mydocker.MODULE.resolve("../docs/src/docs/asciidoc/bad-input.adoc");
     static final List<Path> ESCAPES = List.of(Path.of("/tmp/mydocker-bad-input-slipped"),
             Path.of("/tmp/mydocker-bad-input-absolute"), Path.of("/tmp/mydocker-bad-input-pwned"));
 
