@@ -39,8 +39,8 @@ public interface LibC {
     // ssize_t write(int fd, const void *buf, size_t count);
     long write(int fd, @In byte[] buf, long count);
 
-    // int dup2(int oldfd, int newfd);
-    int dup2(int oldfd, int newfd);
+    // int dup3(int oldfd, int newfd, int flags);
+    int dup3(int oldfd, int newfd, int flags);
 
     // int poll(struct pollfd *fds, nfds_t nfds, int timeout);
     int poll(Pointer fds, long nfds, int timeout);
@@ -53,15 +53,6 @@ public interface LibC {
 
     // uid_t geteuid(void);
     int geteuid();
-
-    // int execve(const char *path, char *const argv[], char *const envp[]);
-    int execve(Pointer path, Pointer argv, Pointer envp);
-
-    // int sethostname(const char *name, size_t len);
-    int sethostname(@In byte[] name, long len);
-
-    // pid_t setsid(void);
-    int setsid();
 
     // int ioctl(int fd, unsigned long request, ...);  with an int argument
     int ioctl(int fd, long request, long arg);
@@ -93,9 +84,4 @@ public interface LibC {
     // void cfmakeraw(struct termios *termios_p);
     void cfmakeraw(Pointer termios);
 
-    // int sigprocmask(int how, const sigset_t *set, sigset_t *oldset);
-    int sigprocmask(int how, Pointer set, Pointer oldset);
-
-    // sighandler_t signal(int signum, sighandler_t handler);  with SIG_DFL or SIG_IGN
-    long signal(int signum, long handler);
 }
