@@ -10,7 +10,7 @@ import java.util.function.Function;
  * builder call per system call and in the order the kernel needs; the cloned child runs it
  * with {@link #runInChild()} and nothing else, until its last step, execve, replaces it.
  *
- * <p>A step is a syscall number and up to five arguments. An argument is a constant (a number,
+ * <p>A step is a syscall number and up to six arguments. An argument is a constant (a number,
  * or the address of native memory filled here) or the result of an earlier step (a descriptor
  * that openat returned). A step may tolerate named errnos; any other failure ends the child,
  * and the parent, which reads a record of every step from the exec-status pipe, turns it into
@@ -18,7 +18,7 @@ import java.util.function.Function;
  */
 final class Plan {
 
-    static final int ARGS = 5;
+    static final int ARGS = 6;
     /** The record the child writes after each step: the step's index, its errno, its result. */
     static final int RECORD_BYTES = 16;
 
@@ -288,7 +288,8 @@ final class Plan {
                     from[a + 1] == CONSTANT ? args[a + 1] : results[(int) from[a + 1]],
                     from[a + 2] == CONSTANT ? args[a + 2] : results[(int) from[a + 2]],
                     from[a + 3] == CONSTANT ? args[a + 3] : results[(int) from[a + 3]],
-                    from[a + 4] == CONSTANT ? args[a + 4] : results[(int) from[a + 4]]);
+                    from[a + 4] == CONSTANT ? args[a + 4] : results[(int) from[a + 4]],
+                    from[a + 5] == CONSTANT ? args[a + 5] : results[(int) from[a + 5]]);
             results[i] = result;
             // errno lives in thread-local storage, at the same address as in the parent's thread.
             int errno = result == -1 ? IO.getInt(errnoAddress) : 0;
@@ -300,7 +301,7 @@ final class Plan {
                 IO.putInt(record, i);
                 IO.putInt(record + 4, errno);
                 IO.putLong(record + 8, result);
-                C.syscall(SYS_WRITE, statusFd, record, RECORD_BYTES, 0, 0);
+                C.syscall(SYS_WRITE, statusFd, record, RECORD_BYTES, 0, 0, 0);
             }
             if (failed) {
                 return;

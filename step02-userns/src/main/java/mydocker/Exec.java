@@ -1,62 +1,90 @@
 package mydocker;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The last thing init does: replace itself with the user's command, which so becomes PID 1.
- * Like execvp, a name without a slash is looked up in the command's PATH.
+ * The last step of the plan: replace the child with the user's command, which so becomes
+ * PID 1. Like execvp, a name without a slash is looked up in the command's PATH: since the
+ * plan cannot decide while it runs, that is one execve step per PATH directory, each allowed
+ * to fail with "not there" but the last.
  */
 final class Exec {
 
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    // <asm/unistd.h>, the same number on every architecture; <linux/close_range.h>
-    private static final long SYS_CLOSE_RANGE = 436;
-    private static final long CLOSE_RANGE_CLOEXEC = 1 << 2;
-
     private Exec() {}
 
     // tag::exec[]
-    /** Executes {@code command}; returns only by throwing, with exit status 126 or 127. */
-    static void execve(List<String> command, List<String> env) {
-        String path = resolve(command.get(0), env);
-        closeInheritedOnExec();
-        CStrings strings = new CStrings();
-        Trace.before("execve(" + Trace.quote(path) + ", " + Trace.quote(command) + ", [" + env.size() + " vars])");
-        Syscalls.C.execve(strings.string(path), strings.array(command), strings.array(env));
-        int errno = Syscalls.errno();
-        int status = errno == Errors.ENOENT ? ExitStatus.NOT_FOUND : ExitStatus.NOT_EXECUTABLE;
-        throw new MydockerException(status, "exec " + Trace.quote(path) + ": " + Errors.describe(errno));
+    /** The execve steps for {@code command}: its path, or each candidate from PATH. */
+    static void execve(Plan plan, List<String> command, List<String> env) {
+        String name = command.get(0);
+        long argv = plan.strings(command);
+        long envp = plan.strings(env);
+        List<String> candidates = candidates(name, env);
+        boolean searched = !name.contains("/");
+        for (int i = 0; i < candidates.size(); i++) {
+            String path = candidates.get(i);
+            plan.execve(path, command, argv, envp, env.size())
+                    .explain(e -> notStarted(name, path, e.errno, searchPath(env), searched));
+            if (i < candidates.size() - 1) {
+                plan.tolerate(Errors.ENOENT, Errors.ENOTDIR, Errors.EACCES);
+            }
+        }
     }
     // end::exec[]
 
-    /** PATH lookup, as execvp(3) and Go's exec.LookPath do it. */
-    static String resolve(String name, List<String> env) {
-        if (name.contains("/")) {
-            return name;
+    /** 127 when nothing was found, 126 when it was found but could not be executed. */
+    private static MydockerException notStarted(String name, String path, int errno, String searchPath,
+            boolean searched) {
+        if (errno == Errors.ENOENT && searched) {
+            return new MydockerException(ExitStatus.NOT_FOUND,
+                    "exec " + Trace.quote(name) + ": executable file not found in $PATH (" + searchPath + ")");
         }
-        String path = env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5))
-                .findFirst().orElse(DEFAULT_PATH);
-        for (String dir : path.split(":")) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        throw new MydockerException(ExitStatus.NOT_FOUND,
-                "exec " + Trace.quote(name) + ": executable file not found in $PATH (" + path + ")");
+        int status = errno == Errors.ENOENT ? ExitStatus.NOT_FOUND : ExitStatus.NOT_EXECUTABLE;
+        return new MydockerException(status, "exec " + Trace.quote(path) + ": " + Errors.describe(errno));
     }
 
-    // tag::close-range[]
-    /**
-     * The JVMs before it held descriptors of their own (jar files, the spec pipe); none of
-     * them is the container's business. Marks all but stdio close-on-exec (Linux 5.11+).
-     */
-    private static void closeInheritedOnExec() {
-        Syscalls.check("close_range(3, ~0U, CLOSE_RANGE_CLOEXEC)",
-                Syscalls.C.syscall(SYS_CLOSE_RANGE, 3, 0xFFFFFFFFL, CLOSE_RANGE_CLOEXEC, 0, 0));
+    /** PATH lookup, as execvp(3) does it: a name with a slash is a path; otherwise each directory in turn. */
+    static List<String> candidates(String name, List<String> env) {
+        if (name.contains("/")) {
+            return List.of(name);
+        }
+        List<String> paths = new ArrayList<>();
+        for (String dir : searchPath(env).split(":")) {
+            paths.add((dir.isEmpty() ? "." : dir) + "/" + name);
+        }
+        return paths;
     }
-    // end::close-range[]
+
+    private static String searchPath(List<String> env) {
+        return env.stream().filter(e -> e.startsWith("PATH=")).map(e -> e.substring(5))
+                .findFirst().orElse(DEFAULT_PATH);
+    }
+
+    // tag::close-inherited[]
+    /**
+     * The parent JVM holds descriptors of its own (jar files, the pipes), and the caller may
+     * have left some open for it (a shell's {@code exec 7</some/dir}); none of them is the
+     * container's. A path such as {@code /proc/self/fd/7} would lead through one onto the
+     * host, so every descriptor but stdio and those the plan still needs is closed, before
+     * any other step resolves a path. Those left are close-on-exec, or closed by a later step.
+     */
+    static void closeInherited(Plan plan, int... needed) {
+        java.util.TreeSet<Integer> keep = new java.util.TreeSet<>(plan.kept());
+        for (int fd : needed) {
+            if (fd >= 0) {
+                keep.add(fd);
+            }
+        }
+        long from = 3;
+        for (int fd : keep) {
+            if (fd > from) {
+                plan.closeRange(from, fd - 1);
+            }
+            from = Math.max(from, fd + 1L);
+        }
+        plan.closeRange(from, 0xFFFFFFFFL);
+    }
+    // end::close-inherited[]
 }

@@ -77,21 +77,12 @@ final class Syscalls {
         check("close(" + fd + ")", C.close(fd));
     }
 
-    static void dup2(int oldfd, int newfd) {
-        check("dup2(" + oldfd + ", " + newfd + ")", C.dup2(oldfd, newfd));
+    static void dup3(int oldfd, int newfd, int flags) {
+        check("dup3(" + oldfd + ", " + newfd + ", " + OPEN_FLAGS.format(flags) + ")", C.dup3(oldfd, newfd, flags));
     }
 
     static void kill(int pid, int signal) {
         check("kill(" + pid + ", " + Signals.name(signal) + ")", C.kill(pid, signal));
-    }
-
-    static void sethostname(String name) {
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        check("sethostname(" + Trace.quote(name) + ")", C.sethostname(bytes, bytes.length));
-    }
-
-    static void setsid() {
-        check("setsid()", C.setsid());
     }
 
     /** One read(2), retrying EINTR; returns the count, 0 at end of file. */
@@ -106,6 +97,24 @@ final class Syscalls {
             }
             return (int) n;
         }
+    }
+
+    /** Fills {@code buf} exactly; false at end of file before the first byte. */
+    static boolean readFully(int fd, byte[] buf) {
+        int done = 0;
+        while (done < buf.length) {
+            byte[] rest = new byte[buf.length - done];
+            int n = read(fd, rest);
+            if (n == 0) {
+                if (done == 0) {
+                    return false;
+                }
+                throw new MydockerException("read(" + fd + "): end of file after " + done + " of " + buf.length + " bytes");
+            }
+            System.arraycopy(rest, 0, buf, done, n);
+            done += n;
+        }
+        return true;
     }
 
     /** Everything up to end of file. */

@@ -1,62 +1,53 @@
 package mydocker;
 
 /**
- * {@code mydocker init}: the container's side, PID 1 of the new PID namespace. It reads the
- * spec, sets the container up in the order the kernel needs, and execs the user's command.
+ * The container's side: what happens in the cloned child, PID 1 of the new PID namespace,
+ * between clone and the command. It is not run here but written down, as the {@link Plan} the
+ * child runs: one line per step, in the order the kernel needs.
  */
 final class Init {
 
     private Init() {}
 
-    static void main() {
-        String pipe = System.getenv(Container.INIT_PIPE_ENV);
-        if (pipe == null) {
-            throw new MydockerException("init is started by mydocker run, inside a new container; it is not run by hand");
-        }
-        int fd = Integer.parseInt(pipe);
-        // Blocks until the parent has written the spec and closed its end.
-        byte[] encoded = Syscalls.readAll(fd);
-        ContainerSpec spec = ContainerSpec.decode(encoded);
-        Trace.enable(spec.trace(), "init");
-        Trace.print("read(" + fd + ", <spec>) = " + encoded.length + ", then end of file");
-        Syscalls.close(fd);
-
-        try {
-            setUp(spec);
-        } catch (SyscallException e) {
-            // Ubuntu's AppArmor lets the clone succeed and refuses the privileged calls after it.
-            throw UsernsSettings.explain(e, UsernsSettings.PROC_SYS);
-        }
-    }
-
-    private static void setUp(ContainerSpec spec) {
+    static void plan(Plan plan, ContainerSpec spec) {
         // tag::init[]
-        MountPropagation.makePrivate(); // first: no mount of ours may reach the host
-        Proc.mount();
-        Proc.mask("/proc");             // what runc masks: host-wide files hidden, settings read-only
-        setHostname(spec.hostname());
-        attachStdio(spec);              // after setup, so errors before it still reach the caller's stderr
-        Signals.resetForExec();
-        CloneExec.keepParentDeathSignal(); // in the thread that execs: the first thread's ends here
-        Exec.execve(spec.command(), spec.env());
+        Exec.closeInherited(plan, spec.stdinFd(), spec.ttyFd()); // first: nothing of the caller's may be reached by a path
+        MountPropagation.makePrivate(plan); // before any mount: no mount of ours may reach the host
+        Proc.mount(plan, "/proc");
+        Proc.mask(plan, "/proc");       // what runc masks: host-wide files hidden, settings read-only
+        setHostname(plan, spec.hostname());
+        attachStdio(plan, spec);        // a new session always: the caller's terminal is not the container's
+        Signals.resetForExec(plan);
+        Exec.execve(plan, spec.command(), spec.env());
         // end::init[]
     }
 
     // tag::hostname[]
     /** The UTS namespace holds a copy of the host's name; renaming it here leaves the host's alone. */
-    private static void setHostname(String hostname) {
+    private static void setHostname(Plan plan, String hostname) {
         if (!hostname.isEmpty()) {
-            Syscalls.sethostname(hostname);
+            plan.sethostname(hostname);
         }
     }
     // end::hostname[]
 
-    private static void attachStdio(ContainerSpec spec) {
+    // tag::stdio[]
+    /**
+     * setsid makes PID 1 leader of a new session without a controlling terminal, so
+     * {@code /dev/tty} gives ENXIO inside and the caller's terminal cannot be read or pushed
+     * input with TIOCSTI. With -t the container's own pty becomes its terminal; without -i
+     * stdin is /dev/null.
+     */
+    private static void attachStdio(Plan plan, ContainerSpec spec) {
         if (spec.ttyFd() >= 0) {
-            Terminal.becomeControlling(spec.ttyFd());
-        } else if (spec.stdinFd() >= 0) {
-            Syscalls.dup2(spec.stdinFd(), 0);
-            Syscalls.close(spec.stdinFd());
+            Terminal.becomeControlling(plan, spec.ttyFd());
+        } else {
+            plan.setsid();
+            if (spec.stdinFd() >= 0) {
+                plan.dup3(spec.stdinFd(), 0);
+                plan.close(spec.stdinFd());
+            }
         }
     }
+    // end::stdio[]
 }

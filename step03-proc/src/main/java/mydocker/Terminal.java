@@ -34,7 +34,7 @@ final class Terminal {
     }
 
     // tag::openpt[]
-    /** A new pseudo-terminal pair. The slave is left inheritable: it is the container's. */
+    /** A new pseudo-terminal pair; the container's plan makes the slave its stdin, stdout and stderr. */
     static Terminal open() {
         int master = (int) Syscalls.check("posix_openpt(O_RDWR|O_NOCTTY|O_CLOEXEC)",
                 C.posix_openpt(Syscalls.O_RDWR | Syscalls.O_NOCTTY | Syscalls.O_CLOEXEC));
@@ -46,7 +46,7 @@ final class Terminal {
             throw new SyscallException("ptsname_r(" + master + ")", rc);
         }
         String path = new String(name, StandardCharsets.UTF_8).substring(0, indexOfNul(name));
-        int slave = Syscalls.open(path, Syscalls.O_RDWR | Syscalls.O_NOCTTY);
+        int slave = Syscalls.open(path, Syscalls.O_RDWR | Syscalls.O_NOCTTY | Syscalls.O_CLOEXEC);
         return new Terminal(master, slave);
     }
     // end::openpt[]
@@ -133,17 +133,17 @@ final class Terminal {
 
     // tag::controlling[]
     /**
-     * Init's side: a new session whose controlling terminal is the slave, which also becomes
-     * stdin, stdout and stderr. setsid first: only a session leader without a terminal may
-     * acquire one (TIOCSCTTY in tty_ioctl(4)).
+     * The container's side: a new session whose controlling terminal is the slave, which also
+     * becomes stdin, stdout and stderr. setsid first: only a session leader without a terminal
+     * may acquire one (TIOCSCTTY in tty_ioctl(4)).
      */
-    static void becomeControlling(int slave) {
-        Syscalls.setsid();
-        Syscalls.check("ioctl(" + slave + ", TIOCSCTTY, 0)", C.ioctl(slave, TIOCSCTTY, 0L));
+    static void becomeControlling(Plan plan, int slave) {
+        plan.setsid();
+        plan.ioctl(slave, "TIOCSCTTY", TIOCSCTTY, 0);
         for (int fd = 0; fd <= 2; fd++) {
-            Syscalls.dup2(slave, fd);
+            plan.dup3(slave, fd);
         }
-        Syscalls.close(slave);
+        plan.close(slave);
     }
     // end::controlling[]
 

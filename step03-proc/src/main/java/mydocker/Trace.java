@@ -33,6 +33,16 @@ final class Trace {
         print(call + " = " + outcome);
     }
 
+    /** A step the cloned child ran, from its record: {@code [init] sethostname("box") = 0}. */
+    static void child(String call, long result, int errno, String note) {
+        if (!on) {
+            return;
+        }
+        String outcome = result == -1 && errno != 0 ? "-1 " + Errors.describe(errno) : Long.toString(result);
+        System.err.println("[init] " + call + " = " + outcome + note);
+        System.err.flush();
+    }
+
     /** A call that does not return when it succeeds, such as execve. */
     static void before(String call) {
         if (on) {

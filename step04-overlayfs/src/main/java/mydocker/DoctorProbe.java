@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The doctor's probes: a short-lived child cloned into new namespaces the way run clones
- * init (through {@link CloneExec}), running a small shell script there. The child's
+ * the container (through {@link CloneExec}), running a small shell script there. The child's
  * namespaces, and any mount it made in them, end when it exits; what it printed is the
  * reason it failed.
  */
@@ -28,10 +28,13 @@ final class DoctorProbe {
         int pid;
         try {
             Syscalls.inherit(output[1]);
+            int out = output[1];
             // The id maps run writes without --uidmap: root in the child's user namespace is the caller.
-            pid = CloneExec.start(flags, "/bin/sh",
-                    List.of("sh", "-c", "exec >/proc/self/fd/" + output[1] + " 2>&1; " + script),
-                    List.of("PATH=" + Exec.DEFAULT_PATH, "LANG=C.UTF-8"), IdMaps.of(List.of(), List.of())::write);
+            pid = CloneExec.start(flags, plan -> {
+                Exec.closeInherited(plan, out);
+                Exec.execve(plan, List.of("/bin/sh", "-c", "exec >/proc/self/fd/" + out + " 2>&1; " + script),
+                        List.of("PATH=" + Exec.DEFAULT_PATH, "LANG=C.UTF-8"));
+            }, IdMaps.of(List.of(), List.of())::write);
         } catch (RuntimeException e) {
             Syscalls.close(output[0]);
             throw e;

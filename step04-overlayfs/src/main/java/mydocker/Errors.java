@@ -13,13 +13,16 @@ final class Errors {
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EINTR = 4;
+    static final int EBADF = 9;
     static final int EIO = 5;
     static final int EAGAIN = 11;
     static final int EACCES = 13;
+    static final int ENOTDIR = 20;
     static final int EINVAL = 22;
     static final int ENOTTY = 25;
     static final int ENOEXEC = 8;
     static final int ECHILD = 10;
+    static final int EEXIST = 17;
     static final int ENODEV = 19;
     static final int ENOSPC = 28;
 

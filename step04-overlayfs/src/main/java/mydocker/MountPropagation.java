@@ -18,8 +18,8 @@ final class MountPropagation {
      * keep its mounts in but still let the host's in; step01, with no user namespace, would
      * have mounted its proc over the host's /proc.
      */
-    static void makePrivate() {
-        Syscalls.mount(null, "/", null, Syscalls.MS_REC | Syscalls.MS_PRIVATE, null);
+    static void makePrivate(Plan plan) {
+        plan.mount(null, "/", null, Syscalls.MS_REC | Syscalls.MS_PRIVATE, null);
     }
     // end::private[]
 }

@@ -93,39 +93,12 @@ final class Syscalls {
         check("close(" + fd + ")", C.close(fd));
     }
 
-    static void dup2(int oldfd, int newfd) {
-        check("dup2(" + oldfd + ", " + newfd + ")", C.dup2(oldfd, newfd));
+    static void dup3(int oldfd, int newfd, int flags) {
+        check("dup3(" + oldfd + ", " + newfd + ", " + OPEN_FLAGS.format(flags) + ")", C.dup3(oldfd, newfd, flags));
     }
 
     static void kill(int pid, int signal) {
         check("kill(" + pid + ", " + Signals.name(signal) + ")", C.kill(pid, signal));
-    }
-
-    static void mount(String source, String target, String fstype, long flags, String data) {
-        check("mount(" + quoteOrNull(source) + ", " + Trace.quote(target) + ", " + quoteOrNull(fstype) + ", "
-                + MOUNT_FLAGS.format(flags) + ", " + quoteOrNull(data) + ")", C.mount(source, target, fstype, flags, data));
-    }
-
-    static void umount2(String target, int flags) {
-        check("umount2(" + Trace.quote(target) + ", " + (flags == MNT_DETACH ? "MNT_DETACH" : flags) + ")",
-                C.umount2(target, flags));
-    }
-
-    static void chdir(String path) {
-        check("chdir(" + Trace.quote(path) + ")", C.chdir(path));
-    }
-
-    private static String quoteOrNull(String s) {
-        return s == null ? "NULL" : Trace.quote(s);
-    }
-
-    static void sethostname(String name) {
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        check("sethostname(" + Trace.quote(name) + ")", C.sethostname(bytes, bytes.length));
-    }
-
-    static void setsid() {
-        check("setsid()", C.setsid());
     }
 
     /** One read(2), retrying EINTR; returns the count, 0 at end of file. */
@@ -140,6 +113,24 @@ final class Syscalls {
             }
             return (int) n;
         }
+    }
+
+    /** Fills {@code buf} exactly; false at end of file before the first byte. */
+    static boolean readFully(int fd, byte[] buf) {
+        int done = 0;
+        while (done < buf.length) {
+            byte[] rest = new byte[buf.length - done];
+            int n = read(fd, rest);
+            if (n == 0) {
+                if (done == 0) {
+                    return false;
+                }
+                throw new MydockerException("read(" + fd + "): end of file after " + done + " of " + buf.length + " bytes");
+            }
+            System.arraycopy(rest, 0, buf, done, n);
+            done += n;
+        }
+        return true;
     }
 
     /** Everything up to end of file. */

@@ -66,7 +66,7 @@ class FaultTest {
         String image = user.name("no-workdir");
         Mydocker.Result imported = user.mydocker("import", oci.toString(), image);
         assertEquals(0, imported.status(), imported.toString());
-        assertFailsCleanly(user, List.of("run", "--rm", image, "true"), "the image's working directory: chdir(");
+        assertFailsCleanly(user, List.of("run", "--rm", image, "true"), "the image's working directory: openat2(");
         assertFalse(Files.exists(Path.of("/mydocker-fault-nowhere")), "a working directory made on the host");
     }
 

@@ -7,7 +7,7 @@ import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
- * C strings and NULL-terminated arrays of them (execve's argv and envp) in native memory.
+ * C strings, NULL-terminated arrays of them (execve's argv and envp) and structs in native memory.
  * Every block is held here, so that none is freed while a pointer to it is still in use.
  */
 final class CStrings {
@@ -18,6 +18,13 @@ final class CStrings {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         Pointer p = Memory.allocateDirect(Syscalls.RUNTIME, bytes.length + 1, true);
         p.put(0, bytes, 0, bytes.length);
+        keep.add(p);
+        return p;
+    }
+
+    /** {@code bytes} of zeroed memory, for a struct. */
+    Pointer block(int bytes) {
+        Pointer p = Memory.allocateDirect(Syscalls.RUNTIME, bytes, true);
         keep.add(p);
         return p;
     }

@@ -21,7 +21,7 @@ public final class Main {
     static boolean debug;
 
     public static void main(String[] args) {
-        System.exit(args.length > 0 && args[0].equals("init") ? init() : run(args));
+        System.exit(run(args));
     }
 
     private static int run(String[] args) {
@@ -34,16 +34,6 @@ public final class Main {
             return ExitStatus.RUNTIME_ERROR;
         });
         return cli.execute(args);
-    }
-
-    /** init reports as run does: its stderr is still the caller's until it attaches a terminal. */
-    private static int init() {
-        try {
-            Init.main();
-            return ExitStatus.RUNTIME_ERROR; // not reached: init ends in execve
-        } catch (RuntimeException e) {
-            return fail(e);
-        }
     }
 
     static int fail(Exception e) {

@@ -17,13 +17,10 @@ final class OverlayRoot {
      * must be on upperdir's filesystem. userxattr keeps whiteouts and opaque markers in
      * user.overlay.* xattrs, the only ones a user namespace may write (Linux 5.11+).
      */
-    static void mount(List<String> lowerdirs, String upper, String work, String merged) {
+    static void mount(Plan plan, List<String> lowerdirs, String upper, String work, String merged) {
         String options = "userxattr,lowerdir=" + String.join(":", lowerdirs) + ",upperdir=" + upper + ",workdir=" + work;
-        try {
-            Syscalls.mount("overlay", merged, "overlay", 0, options);
-        } catch (SyscallException e) {
-            throw new MydockerException(e.getMessage() + ": " + whyRefused(e.errno));
-        }
+        plan.mount("overlay", merged, "overlay", 0, options)
+                .explain(e -> new MydockerException(e.getMessage() + ": " + whyRefused(e.errno)));
     }
     // end::mount[]
 

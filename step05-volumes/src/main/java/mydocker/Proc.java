@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 /**
  * A fresh /proc for the container (proc(5)). The proc filesystem shows the processes of the
  * PID namespace of whoever mounts it; the container inherited the host's, which still lists
- * every host process, so init mounts a new one over it.
+ * every host process, so the container mounts a new one over it.
  */
 final class Proc {
 
@@ -20,19 +20,14 @@ final class Proc {
 
     // tag::mount[]
     /**
-     * Mounts a proc for init's PID namespace on {@code target}: no setuid, no devices, no
-     * executables. Before pivot_root: the kernel checks the old /proc is fully visible.
+     * Mounts a proc for the container's PID namespace on {@code target}: no setuid, no
+     * devices, no executables. Before pivot_root: the kernel checks the old /proc is fully visible.
      */
-    static void mount(String target) {
-        new java.io.File(target).mkdirs();
-        try {
-            Syscalls.mount("proc", target, "proc", Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC, null);
-        } catch (SyscallException e) {
-            if (e.errno != Errors.EPERM) {
-                throw e;
-            }
-            throw new MydockerException(e.getMessage() + ": " + whyRefused(overMounts()));
-        }
+    static void mount(Plan plan, String target) {
+        plan.mkdirat(target, 0755).tolerate(Errors.EEXIST);
+        plan.mount("proc", target, "proc", Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC, null)
+                .explain(e -> e.errno != Errors.EPERM ? e
+                        : new MydockerException(e.getMessage() + ": " + whyRefused(overMounts())));
     }
     // end::mount[]
 
@@ -51,26 +46,26 @@ final class Proc {
     /**
      * Masks the host-wide parts of the proc mounted on {@code proc}. Run by root, container root
      * is the host's uid 0 (the default map), which file permissions let write
-     * /proc/sysrq-trigger and reboot the host; the user namespace does not stop that.
+     * /proc/sysrq-trigger and reboot the host; the user namespace does not stop that. Which
+     * files exist depends on the kernel, which is the host's: the parent looks in its own /proc.
      */
-    static void mask(String proc) {
+    static void mask(Plan plan, String proc) {
         for (String name : MASKED) {
-            Path path = Path.of(proc, name);
-            if (Files.isDirectory(path)) {
-                Syscalls.mount("tmpfs", path.toString(), "tmpfs", Syscalls.MS_RDONLY | LOCKED, "size=0");
-            } else if (Files.exists(path)) {
-                Syscalls.mount("/dev/null", path.toString(), null, Syscalls.MS_BIND, null);
+            String path = proc + "/" + name;
+            if (Files.isDirectory(Path.of("/proc", name))) {
+                plan.mount("tmpfs", path, "tmpfs", Syscalls.MS_RDONLY | LOCKED, "size=0");
+            } else if (Files.exists(Path.of("/proc", name))) {
+                plan.mount("/dev/null", path, null, Syscalls.MS_BIND, null);
             }
         }
         for (String name : READ_ONLY) {
-            Path path = Path.of(proc, name);
-            if (Files.exists(path)) {
+            String path = proc + "/" + name;
+            if (Files.exists(Path.of("/proc", name))) {
                 // A bind mount takes its read-only flag only from a second, remounting call.
                 // The flags proc was mounted with are repeated: a remount that would drop them
                 // is refused in a user namespace (EPERM).
-                Syscalls.mount(path.toString(), path.toString(), null, Syscalls.MS_BIND | Syscalls.MS_REC, null);
-                Syscalls.mount(path.toString(), path.toString(), null,
-                        Syscalls.MS_BIND | Syscalls.MS_REMOUNT | Syscalls.MS_RDONLY | LOCKED, null);
+                plan.mount(path, path, null, Syscalls.MS_BIND | Syscalls.MS_REC, null);
+                plan.mount(path, path, null, Syscalls.MS_BIND | Syscalls.MS_REMOUNT | Syscalls.MS_RDONLY | LOCKED, null);
             }
         }
     }

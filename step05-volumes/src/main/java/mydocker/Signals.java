@@ -1,12 +1,10 @@
 package mydocker;
 
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 import sun.misc.Signal;
 
 /**
  * Signals on both sides: the parent forwards what it receives to the container's PID 1, and
- * init hands its command a clean signal state.
+ * the plan hands the command a clean signal state.
  */
 final class Signals {
 
@@ -23,8 +21,8 @@ final class Signals {
     static final int SIGTTOU = 22;
     static final int SIGWINCH = 28;
     private static final int SIG_SETMASK = 2;
-    private static final long SIG_DFL = 0;
-    private static final int SIGSET_BYTES = 128;
+    private static final int SIGSET_BYTES = 8;        // the kernel's sigset_t: 64 signals
+    private static final int SIGACTION_BYTES = 32;    // struct kernel_sigaction with that sigset
 
     private Signals() {}
 
@@ -57,14 +55,12 @@ final class Signals {
      * signals in its threads, and one started from a background shell ignores SIGINT, so
      * both are reset or the container's shell could not be interrupted with Ctrl-C.
      */
-    static void resetForExec() {
-        Pointer empty = Memory.allocateDirect(Syscalls.RUNTIME, SIGSET_BYTES, true);
-        Syscalls.check("sigprocmask(SIG_SETMASK, {})", Syscalls.C.sigprocmask(SIG_SETMASK, empty, null));
+    static void resetForExec(Plan plan) {
+        long empty = plan.struct(SIGSET_BYTES);
+        plan.rtSigprocmask("SIG_SETMASK", SIG_SETMASK, empty);
+        long sigaction = plan.struct(SIGACTION_BYTES); // all zero: SIG_DFL, no flags, empty mask
         for (int signal : new int[] {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU}) {
-            Syscalls.C.signal(signal, SIG_DFL);
-        }
-        if (Trace.on()) {
-            Trace.print("signal(SIGHUP..SIGTTOU, SIG_DFL)");
+            plan.rtSigaction(name(signal), signal, sigaction);
         }
     }
     // end::reset[]

@@ -1,178 +1,108 @@
 package mydocker;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Init's side of a volume: a bind mount of the host path onto its mount point in the
- * container's root, made before pivot_root while both trees are still in view.
+ * The container's side of a volume: a copy of the host's mount tree at the source, attached
+ * at its mount point in the container's root, before pivot_root while both are in view.
+ * Every path is looked up once, by the kernel, into a descriptor; the mount goes from
+ * descriptor to descriptor, so nothing swapped in between the lookups can redirect it.
  */
 final class VolumeMount {
+
+    // <fcntl.h>, <linux/openat2.h>, <linux/mount.h>; arm64 numbers O_DIRECTORY differently
+    private static final long O_PATH = 010000000;
+    private static final long O_DIRECTORY = "aarch64".equals(System.getProperty("os.arch")) ? 040000 : 0200000;
+    private static final long O_CLOEXEC = 02000000;
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final long RESOLVE_IN_ROOT = 0x10;
+    private static final long AT_EMPTY_PATH = 0x1000;
+    private static final long AT_RECURSIVE = 0x8000;
+    private static final long OPEN_TREE_CLONE = 1;
+    private static final long MOUNT_ATTR_RDONLY = 1;
+    private static final long MOVE_MOUNT_F_EMPTY_PATH = 0x04;
+    private static final long MOVE_MOUNT_T_EMPTY_PATH = 0x40;
 
     private VolumeMount() {}
 
     // tag::mount[]
-    static void mount(Volume volume, String root) {
-        List<String> parts = InRoot.resolve(root, volume.target());
-        if (parts.isEmpty()) {
-            throw new MydockerException("volume " + volume + ": " + volume.target()
-                    + " leads to the container's root through a symbolic link; choose a directory below it");
+    static void mount(Plan plan, Volume volume, String root) {
+        long kind = volume.directory() ? O_DIRECTORY : 0;
+        int rootDir = plan.openat2(root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, "O_PATH|O_DIRECTORY|O_CLOEXEC, 0");
+        // The parent resolved the source's symlinks: one that appears now is a swap, refused.
+        int source = plan.openat2(volume.source(), O_PATH | O_CLOEXEC | kind, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+                "O_PATH" + (volume.directory() ? "|O_DIRECTORY" : "") + "|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS");
+        plan.explain(e -> new MydockerException("volume " + volume + ": opening the source: " + e.getMessage()
+                + (e.errno == Errors.ELOOP ? " (a part of " + volume.source() + " became a symbolic link since it was"
+                + " checked; refusing to follow it)" : "")));
+        int target = mountPoint(plan, volume, rootDir, kind);
+        // A copy of the source's mount and every mount below it (docker's rbind), not yet attached.
+        int tree = plan.openTree(source, OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH,
+                "OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE|AT_EMPTY_PATH");
+        plan.explain(e -> failed(volume, "copying the mount at " + volume.source(), e));
+        if (volume.readOnly()) {
+            // On the detached tree, so it is read-only from the moment it appears, submounts too.
+            plan.mountSetattr(tree, AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY,
+                    "AT_EMPTY_PATH|AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY}")
+                    .explain(e -> failed(volume, "making it read-only", e));
         }
-        boolean directory = volume.directory();
-        String name = parts.get(parts.size() - 1);
-        int parent = openParent(root, parts.subList(0, parts.size() - 1), volume);
-        try {
-            int mountPoint = openOrCreate(parent, name, directory, volume);
-            try {
-                checkType(mountPoint, directory, volume);
-                // Onto the descriptor, not a path: whatever the path is by now, the mount lands
-                // on the directory checked above (runc's fix for CVE-2021-30465).
-                bind(volume, fdPath(mountPoint));
-            } finally {
-                Syscalls.close(mountPoint);
-            }
-            if (volume.readOnly()) {
-                remountReadOnly(parent, name, volume);
-            }
-        } finally {
-            Syscalls.close(parent);
-        }
+        plan.moveMount(tree, target, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
+                "MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH")
+                .explain(e -> failed(volume, "attaching it on " + volume.target(), e));
     }
     // end::mount[]
 
-    // tag::walk[]
+    // tag::mount-point[]
     /**
-     * Walks down from the root one directory at a time, creating what is missing. O_NOFOLLOW
-     * refuses a symlink (none should be left after {@link InRoot#resolve}; one that appears now
-     * is a race, not a path to follow), so the walk cannot leave the root.
+     * Resolves the target in the container's root: openat2 with RESOLVE_IN_ROOT treats the
+     * root as "/" for every symlink and "..", as if the container had already pivoted into
+     * it. What is missing is made in the container's layer, one part at a time, relative to
+     * the parent just resolved: a directory, or an empty file for a file volume.
      */
-    private static int openParent(String root, List<String> dirs, Volume volume) {
-        int dir = Syscalls.open(root, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
-        try {
-            for (String part : dirs) {
-                int next = openOrCreate(dir, part, true, volume);
-                Syscalls.close(dir);
-                dir = next;
+    private static int mountPoint(Plan plan, Volume volume, int rootDir, long kind) {
+        List<String> parts = new ArrayList<>(List.of(volume.target().substring(1).split("/")));
+        int parent = rootDir;
+        String path = "";
+        for (int i = 0; i < parts.size(); i++) {
+            boolean last = i == parts.size() - 1;
+            String part = parts.get(i);
+            if (last && !volume.directory()) {
+                plan.mknodFile(parent, part, 0644);
+            } else {
+                plan.mkdirat(parent, part, 0755);
             }
-            return dir;
-        } catch (RuntimeException e) {
-            Syscalls.close(dir);
-            throw e;
+            plan.tolerate(Errors.EEXIST).explain(e -> making(volume, e));
+            path = path.isEmpty() ? part : path + "/" + part;
+            long flags = O_PATH | O_CLOEXEC | (last ? kind : O_DIRECTORY);
+            parent = plan.openat2(rootDir, path, flags, RESOLVE_IN_ROOT,
+                    Syscalls.OPEN_FLAGS.format((int) flags) + ", RESOLVE_IN_ROOT");
+            plan.explain(e -> making(volume, e));
         }
+        return parent;
+    }
+    // end::mount-point[]
+
+    private static MydockerException making(Volume volume, SyscallException e) {
+        return new MydockerException("volume " + volume + ": making its mount point " + volume.target()
+                + " in the container: " + e.getMessage() + whyRefused(e.errno));
     }
 
-    /** The mount point, made in the container's layer if the image lacks it: a directory, or an empty file. */
-    private static int openOrCreate(int dir, String name, boolean directory, Volume volume) {
-        int flags = Syscalls.O_PATH | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC | (directory ? Syscalls.O_DIRECTORY : 0);
-        try {
-            int fd = Syscalls.C.openat(dir, name, flags, 0);
-            if (fd >= 0 || Syscalls.errno() != Errors.ENOENT) {
-                return (int) Syscalls.check("openat(" + dir + ", " + Trace.quote(name) + ", "
-                        + Syscalls.OPEN_FLAGS.format(flags) + ")", fd);
-            }
-            if (directory) {
-                Syscalls.mkdirat(dir, name, 0755);
-            } else {
-                Syscalls.close(Syscalls.openat(dir, name, Syscalls.O_CREAT | Syscalls.O_EXCL | Syscalls.O_WRONLY
-                        | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, 0644));
-            }
-            return Syscalls.openat(dir, name, flags, 0);
-        } catch (SyscallException e) {
-            throw new MydockerException("volume " + volume + ": making its mount point " + volume.target()
-                    + " in the container: " + e.getMessage() + whyRefused(e.errno));
-        }
+    private static MydockerException failed(Volume volume, String what, SyscallException e) {
+        return new MydockerException("volume " + volume + ": " + what + ": " + e.getMessage()
+                + (e.errno == Errors.EINVAL ? " (a file source needs a file to cover, a directory source a directory)" : ""));
     }
-    // end::walk[]
 
     private static String whyRefused(int errno) {
         return switch (errno) {
-            case Errors.ENOTDIR -> " (a part of the path is a file in the image, a directory source meets a file,"
-                    + " or a part was swapped for a symbolic link while it was being mounted)";
+            case Errors.ENOTDIR -> " (a part of the path is a file in the image, or a directory source meets a file)";
             case Errors.EOVERFLOW -> " (overlay cannot copy up a directory whose owner has no id in the container's"
                     + " --uidmap; choose a target directly under / or one the image already has)";
             case Errors.ENOENT -> " (nothing can be made inside /proc or /sys; choose a target elsewhere)";
-            case Errors.ELOOP -> " (a part of the path became a symbolic link while it was being mounted)";
+            case Errors.ELOOP -> " (too many symbolic links on the way: the image has a loop there)";
             case Errors.EACCES, Errors.EPERM, Errors.EROFS -> " (container root may not write there)";
             default -> "";
         };
-    }
-
-    /** A file source needs a file to cover, a directory source a directory; and never a symlink. */
-    private static void checkType(int fd, boolean directory, Volume volume) {
-        BasicFileAttributes attributes;
-        try {
-            // stat through /proc/self/fd/N sees the object the descriptor holds, a symlink included.
-            attributes = Files.readAttributes(Path.of(fdPath(fd)), BasicFileAttributes.class);
-        } catch (IOException e) {
-            throw new MydockerException("volume " + volume + ": reading its mount point", e);
-        }
-        if (attributes.isSymbolicLink()) {
-            throw new MydockerException("volume " + volume + ": " + volume.target()
-                    + " became a symbolic link while it was being mounted; refusing to follow it");
-        }
-        if (attributes.isDirectory() != directory) {
-            throw new MydockerException("volume " + volume + ": the source is a " + (directory ? "directory" : "file")
-                    + " but " + volume.target() + " in the image is " + (directory ? "not" : "a directory")
-                    + "; give a target of the same kind");
-        }
-    }
-
-    // tag::bind[]
-    /** MS_REC brings along what is mounted below the source, as docker's rbind does. */
-    private static void bind(Volume volume, String target) {
-        try {
-            Syscalls.mount(volume.source(), target, null, Syscalls.MS_BIND | Syscalls.MS_REC, null);
-        } catch (SyscallException e) {
-            throw new MydockerException("volume " + volume + ": bind-mounting " + volume.source() + " on "
-                    + volume.target() + ": " + e.getMessage());
-        }
-    }
-
-    /**
-     * A bind mount starts with the source mount's flags, and MS_RDONLY on the first mount call
-     * is ignored: read-only takes a remount of the new mount. The remount sets all the flags
-     * at once, so it repeats the ones the source has. In a user namespace the kernel locks
-     * nosuid, nodev, noexec and the atime mode of mounts inherited from the host, and a
-     * remount that would clear one fails with EPERM.
-     */
-    private static void remountReadOnly(int parent, String name, Volume volume) {
-        // Opened again: the name now leads to the root of the new mount, which is what a remount needs.
-        int fd = Syscalls.openat(parent, name, Syscalls.O_PATH | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, 0);
-        try {
-            long flags = Syscalls.MS_BIND | Syscalls.MS_REMOUNT | Syscalls.MS_RDONLY | lockedFlags(Syscalls.mountFlags(fd));
-            Syscalls.mount(null, fdPath(fd), null, flags, null);
-        } catch (SyscallException e) {
-            throw new MydockerException("volume " + volume + ": making it read-only: " + e.getMessage());
-        } finally {
-            Syscalls.close(fd);
-        }
-    }
-    // end::bind[]
-
-    // tag::locked[]
-    /** The MS_ flags to repeat on a remount, from the ST_ flags fstatvfs reports (not all the same bits). */
-    static long lockedFlags(long st) {
-        long flags = 0;
-        flags |= (st & Syscalls.ST_NOSUID) != 0 ? Syscalls.MS_NOSUID : 0;
-        flags |= (st & Syscalls.ST_NODEV) != 0 ? Syscalls.MS_NODEV : 0;
-        flags |= (st & Syscalls.ST_NOEXEC) != 0 ? Syscalls.MS_NOEXEC : 0;
-        flags |= (st & Syscalls.ST_NODIRATIME) != 0 ? Syscalls.MS_NODIRATIME : 0;
-        // Exactly one atime mode, the source's: in a user namespace a remount naming another is refused.
-        if ((st & Syscalls.ST_NOATIME) != 0) {
-            flags |= Syscalls.MS_NOATIME;
-        } else if ((st & Syscalls.ST_RELATIME) != 0) {
-            flags |= Syscalls.MS_RELATIME;
-        } else {
-            flags |= Syscalls.MS_STRICTATIME;
-        }
-        return flags;
-    }
-    // end::locked[]
-
-    private static String fdPath(int fd) {
-        return "/proc/self/fd/" + fd;
     }
 }

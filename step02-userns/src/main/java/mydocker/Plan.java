@@ -1,0 +1,331 @@
+package mydocker;
+
+import com.kenai.jffi.MemoryIO;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The container's setup as a list of system calls. The parent builds it before clone, one
+ * builder call per system call and in the order the kernel needs; the cloned child runs it
+ * with {@link #runInChild()} and nothing else, until its last step, execve, replaces it.
+ *
+ * <p>A step is a syscall number and up to six arguments. An argument is a constant (a number,
+ * or the address of native memory filled here) or the result of an earlier step (a descriptor
+ * that openat returned). A step may tolerate named errnos; any other failure ends the child,
+ * and the parent, which reads a record of every step from the exec-status pipe, turns it into
+ * the message: the step's call with its operands, the errno, and a hint.
+ */
+final class Plan {
+
+    static final int ARGS = 6;
+    /** The record the child writes after each step: the step's index, its errno, its result. */
+    static final int RECORD_BYTES = 16;
+
+    private static final LibC C = LibC.INSTANCE;
+    private static final MemoryIO IO = MemoryIO.getInstance();
+    private static final long CONSTANT = -1;
+    private static final long NO_EXPECTATION = Long.MIN_VALUE;
+    private static final int TOLERATED = 3;
+
+    // <asm/unistd.h>: the numbers differ between x86_64 and arm64.
+    private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
+    static final long SYS_READ = ARM64 ? 63 : 0;
+    static final long SYS_WRITE = ARM64 ? 64 : 1;
+    static final long SYS_CLOSE = ARM64 ? 57 : 3;
+    static final long SYS_GETPID = ARM64 ? 172 : 39;
+    static final long SYS_EXIT_GROUP = ARM64 ? 94 : 231;
+    private static final long SYS_IOCTL = ARM64 ? 29 : 16;
+    private static final long SYS_DUP3 = ARM64 ? 24 : 292;
+    private static final long SYS_SETSID = ARM64 ? 157 : 112;
+    private static final long SYS_SETHOSTNAME = ARM64 ? 161 : 170;
+    private static final long SYS_SETGROUPS = ARM64 ? 159 : 116;
+    private static final long SYS_SETRESUID = ARM64 ? 147 : 117;
+    private static final long SYS_SETRESGID = ARM64 ? 149 : 119;
+    private static final long SYS_PRCTL = ARM64 ? 167 : 157;
+    private static final long SYS_PPOLL = ARM64 ? 73 : 271;
+    private static final long SYS_FUTEX = ARM64 ? 98 : 202;
+    private static final long SYS_RT_SIGACTION = ARM64 ? 134 : 13;
+    private static final long SYS_RT_SIGPROCMASK = ARM64 ? 135 : 14;
+    private static final long SYS_EXECVE = ARM64 ? 221 : 59;
+    private static final long SYS_CLOSE_RANGE = 436; // the same on every architecture
+
+    /** One step, as the parent knows it: what to print, and how to explain its failure. */
+    record Step(String call, Function<SyscallException, RuntimeException> explain) {}
+
+    private final List<Step> steps = new ArrayList<>();
+    private final List<long[]> argLists = new ArrayList<>();
+    private final List<long[]> fromLists = new ArrayList<>();
+    private final List<int[]> toleratedLists = new ArrayList<>();
+    private final List<Long> expectations = new ArrayList<>();
+    private final List<Long> numbers = new ArrayList<>();
+    /** Descriptors the steps use, which closing the inherited ones must spare. */
+    private final java.util.Set<Integer> kept = new java.util.TreeSet<>();
+    /** Native memory the steps point into: held until the plan is dropped, after the exec. */
+    final CStrings memory = new CStrings();
+
+    // What the child reads: primitive arrays, filled in by seal() before clone.
+    private int count;
+    private long[] nr;
+    private long[] args;
+    private long[] from;
+    private int[] tolerated;
+    private long[] expected;
+    private long[] results;
+    private int statusFd = -1;
+    private boolean traced;
+    private long errnoAddress;
+    private long record;
+
+    /** Adds a step: {@code call} is how --trace and error messages print it. Returns its index. */
+    int step(String call, long number, long... arguments) {
+        if (arguments.length > ARGS) {
+            throw new IllegalArgumentException(call + ": more than " + ARGS + " arguments");
+        }
+        long[] a = new long[ARGS];
+        long[] f = new long[ARGS];
+        java.util.Arrays.fill(f, CONSTANT);
+        System.arraycopy(arguments, 0, a, 0, arguments.length);
+        steps.add(new Step(call, e -> e));
+        argLists.add(a);
+        fromLists.add(f);
+        toleratedLists.add(new int[0]);
+        expectations.add(NO_EXPECTATION);
+        numbers.add(number);
+        return steps.size() - 1;
+    }
+
+    /** Argument {@code position} (0-based) of the last step is the result of step {@code earlier}. */
+    Plan resultOf(int earlier, int position) {
+        int last = steps.size() - 1;
+        if (earlier >= last) {
+            throw new IllegalArgumentException("step " + last + " can only use the result of an earlier step");
+        }
+        fromLists.get(last)[position] = earlier;
+        return this;
+    }
+
+    /** The last step may fail with these errnos, and the plan goes on (a file this kernel lacks). */
+    Plan tolerate(int... errnos) {
+        if (errnos.length > TOLERATED) {
+            throw new IllegalArgumentException("at most " + TOLERATED + " tolerated errnos");
+        }
+        toleratedLists.set(steps.size() - 1, errnos.clone());
+        return this;
+    }
+
+    /** The last step must return exactly {@code result}; another result ends the child (a read of 0 bytes). */
+    Plan expect(long result) {
+        expectations.set(steps.size() - 1, result);
+        return this;
+    }
+
+    /** How the parent explains the last step's failure: context and hints of the concept that added it. */
+    Plan explain(Function<SyscallException, RuntimeException> explain) {
+        int last = steps.size() - 1;
+        steps.set(last, new Step(steps.get(last).call(), explain));
+        return this;
+    }
+
+    /** A NUL-terminated copy of {@code s}, for a step's argument. */
+    long string(String s) {
+        return memory.string(s).address();
+    }
+
+    /** A NULL-terminated array of C strings (argv, envp). */
+    long strings(List<String> list) {
+        return memory.array(list).address();
+    }
+
+    /** {@code bytes} of zeroed native memory, for a struct argument; filled by the caller. */
+    long struct(int bytes) {
+        return memory.block(bytes).address();
+    }
+
+    // The builder calls, one per system call, each printed as strace would print it.
+
+    Plan close(int fd) {
+        step("close(" + fd + ")", SYS_CLOSE, fd);
+        return this;
+    }
+
+    Plan read(int fd, long buf, int count, String what) {
+        step("read(" + fd + ", " + what + ", " + count + ")", SYS_READ, fd, buf, count);
+        return this;
+    }
+
+    Plan dup3(int oldfd, int newfd) {
+        step("dup3(" + oldfd + ", " + newfd + ", 0)", SYS_DUP3, oldfd, newfd, 0);
+        return this;
+    }
+
+    Plan ioctl(int fd, String request, long number, long arg) {
+        step("ioctl(" + fd + ", " + request + ", " + arg + ")", SYS_IOCTL, fd, number, arg);
+        return this;
+    }
+
+    Plan setsid() {
+        step("setsid()", SYS_SETSID);
+        return this;
+    }
+
+    Plan sethostname(String name) {
+        byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        step("sethostname(" + Trace.quote(name) + ")", SYS_SETHOSTNAME, string(name), bytes.length);
+        return this;
+    }
+
+    /** setgroups(0, NULL): no supplementary groups. */
+    Plan setgroups() {
+        step("setgroups(0, [])", SYS_SETGROUPS, 0, 0);
+        return this;
+    }
+
+    Plan setresgid(int gid) {
+        step("setresgid(" + gid + ", " + gid + ", " + gid + ")", SYS_SETRESGID, gid, gid, gid);
+        return this;
+    }
+
+    Plan setresuid(int uid) {
+        step("setresuid(" + uid + ", " + uid + ", " + uid + ")", SYS_SETRESUID, uid, uid, uid);
+        return this;
+    }
+
+    Plan prctl(String option, long number, long arg) {
+        step("prctl(" + option + ")", SYS_PRCTL, number, arg);
+        return this;
+    }
+
+    /** ppoll(fds, 1, timeout, NULL): {@code pollfd} is a struct pollfd followed by a struct timespec. */
+    Plan ppoll(long pollfd, String what) {
+        step("ppoll(" + what + ")", SYS_PPOLL, pollfd, 1, pollfd + 8);
+        return this;
+    }
+
+    Plan futexWait(long word, String what) {
+        step("futex(" + what + ", FUTEX_WAIT, 0)", SYS_FUTEX, word, 0 /* FUTEX_WAIT */, 0, 0);
+        return this;
+    }
+
+    Plan rtSigprocmask(String how, long number, long set) {
+        step("rt_sigprocmask(" + how + ", {})", SYS_RT_SIGPROCMASK, number, set, 0, 8);
+        return this;
+    }
+
+    Plan rtSigaction(String signal, int number, long action) {
+        step("rt_sigaction(" + signal + ", SIG_DFL)", SYS_RT_SIGACTION, number, action, 0, 8);
+        return this;
+    }
+
+    Plan closeRange(long first, long last) {
+        step("close_range(" + first + ", " + (last == 0xFFFFFFFFL ? "~0U" : last) + ", 0)",
+                SYS_CLOSE_RANGE, first, last, 0);
+        return this;
+    }
+
+    /** execve(path, argv, envp), with argv and envp already made by {@link #strings}. */
+    Plan execve(String path, List<String> argv, long argvAddress, long envpAddress, int envCount) {
+        step("execve(" + Trace.quote(path) + ", " + Trace.quote(argv) + ", [" + envCount + " vars])",
+                SYS_EXECVE, string(path), argvAddress, envpAddress);
+        return this;
+    }
+
+    /** {@code fd} is used by a step: closing the inherited descriptors spares it. */
+    Plan keep(int fd) {
+        kept.add(fd);
+        return this;
+    }
+
+    java.util.Set<Integer> kept() {
+        return kept;
+    }
+
+    int size() {
+        return steps.size();
+    }
+
+    Step describe(int index) {
+        return steps.get(index);
+    }
+
+    boolean tolerates(int index, int errno) {
+        for (int e : toleratedLists.get(index)) {
+            if (e == errno) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    boolean fails(int index, long result, int errno) {
+        long expectation = expectations.get(index);
+        return result == -1 ? !tolerates(index, errno) : expectation != NO_EXPECTATION && result != expectation;
+    }
+
+    /**
+     * Copies the steps into the primitive arrays the child reads, and names the descriptor
+     * its records go to: a record of the failed step, or with --trace of every step. After
+     * this, nothing in the plan allocates.
+     */
+    void seal(int statusWriteFd, long errnoLocation, boolean trace) {
+        traced = trace;
+        count = steps.size();
+        nr = new long[count];
+        args = new long[count * ARGS];
+        from = new long[count * ARGS];
+        tolerated = new int[count * TOLERATED];
+        expected = new long[count];
+        results = new long[count];
+        for (int i = 0; i < count; i++) {
+            nr[i] = numbers.get(i);
+            System.arraycopy(argLists.get(i), 0, args, i * ARGS, ARGS);
+            System.arraycopy(fromLists.get(i), 0, from, i * ARGS, ARGS);
+            int[] t = toleratedLists.get(i);
+            System.arraycopy(t, 0, tolerated, i * TOLERATED, t.length);
+            expected[i] = expectations.get(i);
+        }
+        statusFd = statusWriteFd;
+        errnoAddress = errnoLocation;
+        record = memory.block(RECORD_BYTES).address();
+    }
+
+    // tag::child-loop[]
+    /**
+     * The only code between clone and execve. The child is a copy of a JVM with one thread
+     * and no VM threads: anything that needs the VM (allocating, loading or linking a class,
+     * throwing, a method called often enough to ask the JIT for work) can wait forever on a
+     * lock that no thread will release. So this loop reads only primitive arrays and makes
+     * few calls: the native syscall entry, and, to report a step, three memory writes and a
+     * write(2). A dry run in the parent ({@link CloneExec}) links all of them before clone.
+     * It returns only if a step failed; the child then exits.
+     */
+    void runInChild() {
+        for (int i = 0; i < count; i++) {
+            int a = i * ARGS;
+            long result = C.syscall(nr[i],
+                    from[a] == CONSTANT ? args[a] : results[(int) from[a]],
+                    from[a + 1] == CONSTANT ? args[a + 1] : results[(int) from[a + 1]],
+                    from[a + 2] == CONSTANT ? args[a + 2] : results[(int) from[a + 2]],
+                    from[a + 3] == CONSTANT ? args[a + 3] : results[(int) from[a + 3]],
+                    from[a + 4] == CONSTANT ? args[a + 4] : results[(int) from[a + 4]],
+                    from[a + 5] == CONSTANT ? args[a + 5] : results[(int) from[a + 5]]);
+            results[i] = result;
+            // errno lives in thread-local storage, at the same address as in the parent's thread.
+            int errno = result == -1 ? IO.getInt(errnoAddress) : 0;
+            int t = i * TOLERATED;
+            boolean failed = result == -1
+                    ? errno != tolerated[t] && errno != tolerated[t + 1] && errno != tolerated[t + 2]
+                    : expected[i] != NO_EXPECTATION && result != expected[i];
+            if (failed || traced) {
+                IO.putInt(record, i);
+                IO.putInt(record + 4, errno);
+                IO.putLong(record + 8, result);
+                C.syscall(SYS_WRITE, statusFd, record, RECORD_BYTES, 0, 0, 0);
+            }
+            if (failed) {
+                return;
+            }
+        }
+    }
+    // end::child-loop[]
+}
