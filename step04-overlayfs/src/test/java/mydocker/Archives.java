@@ -48,6 +48,25 @@ final class Archives {
             return add(entry(name.endsWith("/") ? name : name + "/", TarArchiveEntry.LF_DIR, 0755), new byte[0]);
         }
 
+        /** A directory with the mode and owner an image gives it (setuid bits and all). */
+        Tar dir(String name, int mode, int uid) {
+            TarArchiveEntry e = entry(name.endsWith("/") ? name : name + "/", TarArchiveEntry.LF_DIR, mode);
+            e.setUserId(uid);
+            e.setGroupId(uid);
+            return add(e, new byte[0]);
+        }
+
+        Tar fifo(String name) {
+            return add(entry(name, TarArchiveEntry.LF_FIFO, 0644), new byte[0]);
+        }
+
+        Tar charDevice(String name, int major, int minor) {
+            TarArchiveEntry e = entry(name, TarArchiveEntry.LF_CHR, 0666);
+            e.setDevMajor(major);
+            e.setDevMinor(minor);
+            return add(e, new byte[0]);
+        }
+
         Tar file(String name, String content) {
             return add(entry(name, TarArchiveEntry.LF_NORMAL, 0644), content.getBytes(StandardCharsets.UTF_8));
         }

@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -103,18 +105,23 @@ final class ContainerCommands {
             }
             Path upper = store.container(c.id()).resolve("upper");
             TreeMap<String, String> changes = new TreeMap<>();
-            try (Stream<Path> walk = Files.walk(upper)) {
-                for (Path path : walk.filter(p -> !p.equals(upper)).toList()) {
-                    String name = "/" + upper.relativize(path);
-                    if (LayerTar.isWhiteout(path)) {
-                        changes.put(name, "D");
-                        continue;
-                    }
-                    changes.put(name, inLowers(lowers, name) ? "C" : "A");
-                    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) && LayerTar.isOpaque(path)) {
-                        hiddenBy(lowers, name, path, changes);
-                    }
+            Set<String> inUpper = new HashSet<>();
+            List<String> opaque = new ArrayList<>();
+            // By descriptors: the container may be running, and swap a directory for a symlink meanwhile.
+            LayerTar.walk(upper, (path, st, fd, parent, base) -> {
+                String name = "/" + path;
+                inUpper.add(name);
+                if (st.isCharDev() && st.rdev() == 0) {
+                    changes.put(name, "D");
+                    return;
                 }
+                changes.put(name, inLowers(lowers, name) ? "C" : "A");
+                if (st.isDirectory() && LayerTar.isOpaque(fd)) {
+                    opaque.add(name);
+                }
+            });
+            for (String name : opaque) {
+                hiddenBy(lowers, name, inUpper, changes);
             }
             changes.forEach((name, kind) -> System.out.println(kind + " " + name));
             return 0;
@@ -155,7 +162,7 @@ final class ContainerCommands {
     }
 
     /** The lower entries an opaque directory hides, unless the container made them anew. */
-    private static void hiddenBy(List<Path> lowers, String name, Path dir, TreeMap<String, String> changes)
+    private static void hiddenBy(List<Path> lowers, String name, Set<String> inUpper, TreeMap<String, String> changes)
             throws IOException {
         for (Path lower : lowers) {
             Path below = lower.resolve(name.substring(1));
@@ -165,8 +172,7 @@ final class ContainerCommands {
             try (Stream<Path> entries = Files.list(below)) {
                 for (Path entry : entries.toList()) {
                     String child = name + "/" + entry.getFileName();
-                    if (!Files.exists(dir.resolve(entry.getFileName().toString()), LinkOption.NOFOLLOW_LINKS)
-                            && inLowers(lowers, child)) { // not what a layer above had hidden already
+                    if (!inUpper.contains(child) && inLowers(lowers, child)) { // not what a layer above had hidden already
                         changes.putIfAbsent(child, "D");
                     }
                 }

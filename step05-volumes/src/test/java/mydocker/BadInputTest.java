@@ -56,6 +56,10 @@ class BadInputTest {
         device.setDevMajor(1);
         device.setDevMinor(3);
         Files.write(fixtures.resolve("device.tar"), tar(file("bin/x"), device));
+        Files.write(fixtures.resolve("whiteout.tar"), tar(file("bin/x"), file(".wh..")));
+        TarArchiveEntry hardlink = new TarArchiveEntry("bin/y", TarConstants.LF_LINK);
+        hardlink.setLinkName("bin/missing");
+        Files.write(fixtures.resolve("hardlink.tar"), tar(file("bin/x"), hardlink));
         byte[] layer = new Archives.Tar().dir("etc").file("etc/hostname", "altered\n").bytes();
         new Archives.Image().layer(layer, true).corruptBlob(0).ociLayout(fixtures.resolve("altered"));
         new Archives.Image().layer(busybox, false).workingDir("/nonexistent").ociLayout(fixtures.resolve("nowd"));

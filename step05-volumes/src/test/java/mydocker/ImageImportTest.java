@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -241,6 +245,138 @@ class ImageImportTest {
         assertEquals("the host's\n", Files.readString(host.resolve("secret")));
         assertEquals(1, Files.getAttribute(host.resolve("secret"), "unix:nlink"), "the host's file got a hard link");
         assertEquals(before, contents(user.store), "the refused import left something in the store");
+    }
+
+    /**
+     * The deferred attributes of {@code x/} and {@code x/victim/} must not reach through the
+     * symlink a later entry puts at {@code x}: as the user, the same tar with a link to the home
+     * directory made ~/.ssh mode 0777.
+     */
+    @ParameterizedTest(name = "as {0}")
+    @EnumSource(User.class)
+    void directoryAttributesNeverReachThroughASymlinkThatReplacedTheParent(User user) throws IOException {
+        Path host = Files.createDirectory(tmp.resolve("host"));
+        Path victim = Files.createDirectory(host.resolve("victim"));
+        for (Path p : List.of(host, victim)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+            if (user == User.ORDINARY) {
+                Mydocker.host("chown", Mydocker.NOBODY + ":" + Mydocker.NOBODY, p.toString());
+            }
+        }
+        Map<String, Object> hostBefore = Files.readAttributes(host, "unix:mode,uid,gid,lastModifiedTime");
+        Map<String, Object> victimBefore = Files.readAttributes(victim, "unix:mode,uid,gid,lastModifiedTime");
+        byte[] tar = new Archives.Tar().dir("x").dir("x/victim", 04777, 4242).symlink("x", host.toString())
+                .file("etc/hostname", "swapped\n").bytes();
+
+        Mydocker.Result r = user.mydocker("import", Archives.write(tmp.resolve("swap.tar"), tar).toString(),
+                user.name("swapped-parent"));
+        assertEquals(0, r.status(), r.toString());
+        assertEquals(hostBefore, Files.readAttributes(host, "unix:mode,uid,gid,lastModifiedTime"),
+                "the import changed the host's " + host + "\n" + r);
+        assertEquals(victimBefore, Files.readAttributes(victim, "unix:mode,uid,gid,lastModifiedTime"),
+                "the import changed the host's " + victim + "\n" + r);
+        Path x = layer(user.store, Archives.sha256(tar)).resolve("x");
+        assertEquals(host, Files.readSymbolicLink(x), "the last entry for x is the symlink");
+    }
+
+    /** Setting a FIFO's time by opening it waits for a writer that never comes. */
+    @ParameterizedTest(name = "as {0}")
+    @EnumSource(User.class)
+    void aFifoInTheTarIsMadeWithoutOpeningIt(User user) throws IOException {
+        byte[] tar = new Archives.Tar().dir("run").fifo("run/initctl").file("etc/hostname", "fifo\n").bytes();
+        Mydocker.Result r = user.mydocker("import", Archives.write(tmp.resolve("fifo.tar"), tar).toString(),
+                user.name("fifo"));
+        assertEquals(0, r.status(), r.toString());
+        Path fifo = layer(user.store, Archives.sha256(tar)).resolve("run/initctl");
+        assertEquals("fifo 644 1700000000\n", Mydocker.host("stat", "-c", "%F %a %Y", fifo.toString()));
+    }
+
+    /**
+     * As root, a device node of the tar is made, never opened: opening runs the driver (a tape
+     * rewinds, a modem hangs up). Here a misc device (major 10) whose minor no driver took:
+     * opening it fails with ENODEV.
+     */
+    @Test
+    void aDeviceNodeIsMadeWithoutOpeningIt() throws IOException {
+        int minor = freeMiscMinor();
+        byte[] tar = new Archives.Tar().dir("dev").charDevice("dev/nodriver", 10, minor).file("etc/hostname", "dev\n")
+                .bytes();
+        Mydocker.Result r = User.ROOT.mydocker("import", Archives.write(tmp.resolve("dev.tar"), tar).toString(),
+                "device-node");
+        assertEquals(0, r.status(), r.toString());
+        Path node = layer(User.ROOT.store, Archives.sha256(tar)).resolve("dev/nodriver");
+        assertEquals("character special file a:" + Integer.toHexString(minor) + " 666\n",
+                Mydocker.host("stat", "-c", "%F %t:%T %a", node.toString()));
+    }
+
+    /** A misc device minor that no driver of this kernel registered. */
+    private static int freeMiscMinor() throws IOException {
+        List<String> taken = Files.readAllLines(Path.of("/proc/misc")).stream().map(l -> l.strip().split(" ")[0]).toList();
+        for (int minor = 250; minor > 100; minor--) {
+            if (!taken.contains(Integer.toString(minor))) {
+                return minor;
+            }
+        }
+        throw new AssertionError("every misc minor from 101 to 250 has a driver here: " + taken);
+    }
+
+    /** A whiteout names one file of its directory: ".wh." alone, ".wh.." and ".wh..." name none. */
+    static Stream<Arguments> whiteoutsOfNothing() {
+        List<Arguments> all = new ArrayList<>();
+        for (String entry : List.of(".wh.", ".wh..", ".wh...", "keep/.wh..", "keep/.wh...")) {
+            for (User u : User.values()) {
+                all.add(Arguments.of(entry, u));
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} as {1}")
+    @MethodSource("whiteoutsOfNothing")
+    void whiteoutsThatNameNoFileAreRefused(String entry, User user) throws IOException {
+        byte[] tar = new Archives.Tar().dir("keep").file("keep/a.txt", "a\n").file(entry, "").bytes();
+        Path file = Archives.write(tmp.resolve("whiteout.tar"), tar);
+        Mydocker.importImage();
+        Map<String, List<String>> before = contents(user.store);
+        Mydocker.Result r = user.mydocker("import", file.toString(), "whiteout-of-nothing");
+        assertEquals(125, r.status(), r.toString());
+        assertTrue(r.err().startsWith("mydocker: refusing tar entry \"" + entry + "\": "), r.toString());
+        ExitStatusTest.assertOneLine(r.err());
+        assertEquals(before, contents(user.store), "the refused import changed the store");
+    }
+
+    /** GNU tar's sparse files, in its own format and in POSIX (PAX) format, come out whole. */
+    @ParameterizedTest(name = "{0} as {1}")
+    @MethodSource("sparseFormats")
+    void gnuSparseFilesAreExtracted(String format, User user) throws IOException {
+        Mydocker.requireCommand("tar");
+        Path dir = Files.createDirectory(tmp.resolve("sparse"));
+        try (FileChannel f = FileChannel.open(dir.resolve("holes"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            for (int i = 1; i <= 6; i++) { // more holes than an old GNU header lists: an extension header too
+                f.write(ByteBuffer.wrap(("chunk " + i).getBytes(StandardCharsets.UTF_8)), i * 1_000_000L);
+            }
+            f.write(ByteBuffer.wrap(new byte[] {'\n'}), 8_000_000L - 1);
+        }
+        Files.writeString(dir.resolve("after"), "after the sparse file\n");
+        Path tar = tmp.resolve("sparse.tar");
+        Mydocker.host("tar", "--sparse", "--format=" + format, "-C", dir.toString(), "-cf", tar.toString(), "holes", "after");
+        Archives.readable(tar);
+        Mydocker.Result r = user.mydocker("import", tar.toString(), user.name("sparse-" + format));
+        assertEquals(0, r.status(), r.toString());
+        Path layer = layer(user.store, Archives.sha256(Files.readAllBytes(tar)));
+        assertEquals(-1, Files.mismatch(dir.resolve("holes"), layer.resolve("holes")), "the sparse file differs");
+        assertEquals("after the sparse file\n", Files.readString(layer.resolve("after")));
+    }
+
+    static Stream<Arguments> sparseFormats() {
+        List<Arguments> all = new ArrayList<>();
+        for (String format : List.of("gnu", "posix")) {
+            for (User u : User.values()) {
+                all.add(Arguments.of(format, u));
+            }
+        }
+        return all.stream();
     }
 
     static Path layer(Path store, String diffId) {
