@@ -27,8 +27,9 @@ public final class Main {
         cli.setStopAtPositional(true);
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> fail(e));
         cli.setParameterExceptionHandler((e, parsed) -> {
-            System.err.println("mydocker: " + e.getMessage());
-            e.getCommandLine().usage(System.err);
+            // One line, as every error: the whole usage would bury it.
+            String command = e.getCommandLine().getCommandSpec().qualifiedName(" ");
+            System.err.println("mydocker: " + e.getMessage().replace("\n", " ").strip() + " (see: " + command + " --help)");
             return ExitStatus.RUNTIME_ERROR;
         });
         return cli.execute(args);

@@ -62,6 +62,8 @@ class ExitStatusTest {
         Mydocker.Result usage = Mydocker.run("run");
         assertEquals(125, usage.status(), usage.toString());
         assertTrue(usage.err().contains("Missing required parameter"), usage.toString());
+        assertTrue(usage.err().endsWith("(see: mydocker run --help)\n"), usage.toString());
+        assertOneLine(usage.err());
     }
 
     static void assertOneLine(String err) {
