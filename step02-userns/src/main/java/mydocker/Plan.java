@@ -1,6 +1,11 @@
 package mydocker;
 
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.Library;
 import com.kenai.jffi.MemoryIO;
+import com.kenai.jffi.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -10,7 +15,7 @@ import java.util.function.Function;
  * builder call per system call and in the order the kernel needs; the cloned child runs it
  * with {@link #runInChild()} and nothing else, until its last step, execve, replaces it.
  *
- * <p>A step is a syscall number and up to six arguments. An argument is a constant (a number,
+ * <p>A step is a syscall number and up to five arguments. An argument is a constant (a number,
  * or the address of native memory filled here) or the result of an earlier step (a descriptor
  * that openat returned). A step may tolerate named errnos; any other failure ends the child,
  * and the parent, which reads a record of every step from the exec-status pipe, turns it into
@@ -18,11 +23,21 @@ import java.util.function.Function;
  */
 final class Plan {
 
-    static final int ARGS = 6;
+    static final int ARGS = 5;
     /** The record the child writes after each step: the step's index, its errno, its result. */
     static final int RECORD_BYTES = 16;
 
-    private static final LibC C = LibC.INSTANCE;
+    // tag::entry[]
+    // The one native entry of the child: long syscall(long number, ...), called through jffi,
+    // jnr-ffi's lower layer, with six longs. Bound through jnr-ffi with six it passed garbage as
+    // the last (seen with strace, as mount's data); with seven it boxes them in an array, an
+    // allocation the child must not make.
+    private static final Invoker INVOKER = Invoker.getInstance();
+    private static final long SYSCALL = Library.getDefault().getSymbolAddress("syscall");
+    private static final CallContext SIX_LONGS = CallContext.getCallContext(Type.SINT64,
+            new Type[] {Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64},
+            CallingConvention.DEFAULT, false);
+    // end::entry[]
     private static final MemoryIO IO = MemoryIO.getInstance();
     private static final long CONSTANT = -1;
     private static final long NO_EXPECTATION = Long.MIN_VALUE;
@@ -76,6 +91,16 @@ final class Plan {
     private boolean traced;
     private long errnoAddress;
     private long record;
+
+    /** syscall(2) through the child's entry, for the parent's clone and the child's exit. */
+    static long syscall(long number, long a1, long a2, long a3, long a4, long a5) {
+        return INVOKER.invokeN6(SIX_LONGS, SYSCALL, number, a1, a2, a3, a4, a5);
+    }
+
+    /** The errno of this thread's last failed call through {@link #syscall}. */
+    static int errno() {
+        return IO.getInt(LibC.INSTANCE.__errno_location());
+    }
 
     /** Adds a step: {@code call} is how --trace and error messages print it. Returns its index. */
     int step(String call, long number, long... arguments) {
@@ -296,19 +321,18 @@ final class Plan {
      * throwing, a method called often enough to ask the JIT for work) can wait forever on a
      * lock that no thread will release. So this loop reads only primitive arrays and makes
      * few calls: the native syscall entry, and, to report a step, three memory writes and a
-     * write(2). A dry run in the parent ({@link CloneExec}) links all of them before clone.
+     * write(2) through it. A dry run in the parent ({@link CloneExec}) links all of them before clone.
      * It returns only if a step failed; the child then exits.
      */
     void runInChild() {
         for (int i = 0; i < count; i++) {
             int a = i * ARGS;
-            long result = C.syscall(nr[i],
+            long result = INVOKER.invokeN6(SIX_LONGS, SYSCALL, nr[i],
                     from[a] == CONSTANT ? args[a] : results[(int) from[a]],
                     from[a + 1] == CONSTANT ? args[a + 1] : results[(int) from[a + 1]],
                     from[a + 2] == CONSTANT ? args[a + 2] : results[(int) from[a + 2]],
                     from[a + 3] == CONSTANT ? args[a + 3] : results[(int) from[a + 3]],
-                    from[a + 4] == CONSTANT ? args[a + 4] : results[(int) from[a + 4]],
-                    from[a + 5] == CONSTANT ? args[a + 5] : results[(int) from[a + 5]]);
+                    from[a + 4] == CONSTANT ? args[a + 4] : results[(int) from[a + 4]]);
             results[i] = result;
             // errno lives in thread-local storage, at the same address as in the parent's thread.
             int errno = result == -1 ? IO.getInt(errnoAddress) : 0;
@@ -320,7 +344,7 @@ final class Plan {
                 IO.putInt(record, i);
                 IO.putInt(record + 4, errno);
                 IO.putLong(record + 8, result);
-                C.syscall(SYS_WRITE, statusFd, record, RECORD_BYTES, 0, 0, 0);
+                INVOKER.invokeN6(SIX_LONGS, SYSCALL, SYS_WRITE, statusFd, record, RECORD_BYTES, 0, 0);
             }
             if (failed) {
                 return;

@@ -123,13 +123,13 @@ final class CloneExec {
     // tag::clone[]
     /** Returns the child's pid once it has exec'd, or minus its pid if it hung and was killed. */
     private int cloneAndRun() {
-        long pid = C.syscall(SYS_CLONE, flags, 0, 0, 0, 0, 0);
+        long pid = Plan.syscall(SYS_CLONE, flags, 0, 0, 0, 0);
         if (pid == 0) {
             // The child: nothing but the plan, then exit if a step failed.
             plan.runInChild();
-            C.syscall(Plan.SYS_EXIT_GROUP, ExitStatus.RUNTIME_ERROR, 0, 0, 0, 0, 0);
+            Plan.syscall(Plan.SYS_EXIT_GROUP, ExitStatus.RUNTIME_ERROR, 0, 0, 0, 0);
         }
-        int cloneErrno = pid == -1 ? Syscalls.errno() : 0;
+        int cloneErrno = pid == -1 ? Plan.errno() : 0;
         Syscalls.close(status[1]);
         Syscalls.close(go[0]);
         goPending = true;

@@ -14,12 +14,6 @@ public interface LibC {
 
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
 
-    // long syscall(long number, ...);
-    // clone(2) has no plain glibc wrapper that forks; the child also runs only this binding.
-    // Six arguments after the number, all used: declared with five, jnr-ffi 2.2 passed
-    // garbage for the fifth (seen with strace on mount's data argument).
-    long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
-
     // int *__errno_location(void);
     long __errno_location();
 
