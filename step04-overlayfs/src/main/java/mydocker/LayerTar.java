@@ -16,9 +16,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -64,6 +66,7 @@ final class LayerTar {
         List<Path> opaque = new ArrayList<>();
         Map<Path, TarArchiveEntry> dirs = new HashMap<>();
         int skipped = 0;
+        Set<String> skippedDevices = new HashSet<>();
         int entries = 0;
         for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; entries++) {
             String name = safeName(e.getName());
@@ -87,8 +90,12 @@ final class LayerTar {
                 dirs.put(path, e);
             } else {
                 replace(path);
+                if (e.isLink()) {
+                    checkLinkTarget(dest, name, safeName(e.getLinkName()), skippedDevices);
+                }
                 if (!create(tar, e, dest, path, root)) {
                     skipped++;
+                    skippedDevices.add(name);
                     continue;
                 }
                 setAttributes(path, e, root);
@@ -146,6 +153,20 @@ final class LayerTar {
         }
     }
     // end::safe-name[]
+
+    /** A hard link needs its target earlier in the tar: say which one is missing, and why. */
+    private static void checkLinkTarget(Path dest, String name, String target, Set<String> skippedDevices) {
+        if (skippedDevices.contains(target)) {
+            throw new MydockerException("hard link " + Store.quote(name) + " to " + Store.quote(target)
+                    + ": the target is a device node, which only root may create (import as root, or leave the"
+                    + " device nodes out of the archive)");
+        }
+        if (Files.notExists(dest.resolve(target), LinkOption.NOFOLLOW_LINKS)) {
+            throw new MydockerException("hard link " + Store.quote(name) + " to " + Store.quote(target)
+                    + ": no such file earlier in the archive (a hard link follows its target: the archive is"
+                    + " damaged or was cut; make it again)");
+        }
+    }
 
     /** Creates one non-directory entry; false if it had to be skipped (a device, for an ordinary user). */
     private static boolean create(TarArchiveInputStream tar, TarArchiveEntry e, Path dest, Path path, boolean root)
