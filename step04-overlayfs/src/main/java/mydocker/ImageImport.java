@@ -1,6 +1,5 @@
 package mydocker;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
