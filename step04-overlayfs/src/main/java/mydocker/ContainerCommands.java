@@ -58,7 +58,7 @@ final class ContainerCommands {
                     if (c.running()) {
                         throw new MydockerException("container " + c.name() + " is running; let it exit first");
                     }
-                    Store.deleteTree(store.container(c.id()));
+                    store.discard(store.container(c.id())); // gone from ps at once, then deleted in tmp/
                     System.out.println(c.name());
                     return c;
                 });

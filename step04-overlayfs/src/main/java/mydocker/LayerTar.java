@@ -15,9 +15,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -73,6 +75,7 @@ final class LayerTar {
         TreeSet<String> opaque = new TreeSet<>();
         TreeMap<String, TarArchiveEntry> dirs = new TreeMap<>();
         int skipped = 0;
+        Set<String> skippedDevices = new HashSet<>();
         int entries = 0;
         try (Tree layer = Tree.open(dest)) {
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; entries++) {
@@ -103,8 +106,9 @@ final class LayerTar {
                     dirs.put(name, e);
                 } else {
                     layer.remove(dir, name, dirs, opaque);
-                    if (!create(tar, e, layer, dir, name, base, root)) {
+                    if (!create(tar, e, layer, dir, name, base, root, skippedDevices)) {
                         skipped++;
+                        skippedDevices.add(name);
                     }
                 }
             }
@@ -337,7 +341,7 @@ final class LayerTar {
 
     /** Creates one non-directory entry; false if it had to be skipped (a device, for an ordinary user). */
     private static boolean create(TarArchiveInputStream tar, TarArchiveEntry e, Tree layer, int dir, String name,
-            String base, boolean root) throws IOException {
+            String base, boolean root, Set<String> skippedDevices) throws IOException {
         if (e.isSymbolicLink()) {
             Syscalls.check("symlinkat(" + Trace.quote(e.getLinkName()) + ", " + Trace.quote(name) + ")",
                     FileCalls.C.symlinkat(e.getLinkName(), dir, base));
@@ -345,6 +349,11 @@ final class LayerTar {
         } else if (e.isLink()) {
             // A hard link's header repeats its target's attributes, which are set already, as GNU tar has it.
             String target = safeName(e.getLinkName());
+            if (skippedDevices.contains(target)) {
+                throw new MydockerException("hard link " + Store.quote(name) + " to " + Store.quote(target)
+                        + ": the target is a device node, which only root may create (import as root, or leave the"
+                        + " device nodes out of the archive)");
+            }
             int slash = target.lastIndexOf('/');
             MydockerException missing = new MydockerException("refusing tar entry " + Trace.quote(name)
                     + ": it is a hard link to " + Trace.quote(target) + ", which no entry before it made");

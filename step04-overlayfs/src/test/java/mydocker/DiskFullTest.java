@@ -66,6 +66,25 @@ class DiskFullTest {
         storeStillWorks();
     }
 
+    @Test
+    void aContainerThatFillsTheStoreIsRecordedAsItExitedAndRmAndRmiStillWork() throws IOException {
+        byte[] small = new Archives.Tar().dir("etc").file("etc/small", "small\n").bytes();
+        assertSucceeds("import", Archives.write(tmp.resolve("small.tar"), small).toString(), "small");
+        // head stops at ENOSPC; the shell then exits 3, of its own accord, on a full store.
+        Mydocker.Result run = mydocker("run", "--name", "filler", Mydocker.IMAGE, "sh", "-c",
+                "head -c 8000000 /dev/zero > /fill; df -k / | tail -1; exit 3");
+        assertEquals(3, run.status(), run.toString());
+        assertTrue(Files.getFileStore(store).getUsableSpace() < 64 * 1024, "the store is not full: " + run);
+
+        Mydocker.Result ps = assertSucceeds("ps", "-a");
+        assertTrue(ps.out().lines().anyMatch(l -> l.contains("filler") && l.contains("Exited (3)")), ps.toString());
+        assertEquals("", ps.err(), ps.toString());
+        assertSucceeds("rmi", "small");
+        assertEquals(List.of(Mydocker.IMAGE + ".json"), ImageImportTest.list(store.resolve("images")));
+        assertSucceeds("rm", "filler");
+        storeStillWorks();
+    }
+
     private void assertFullAndUnchanged(String operation, String... args) {
         Map<String, List<String>> before = ImageImportTest.contents(store);
         Mydocker.Result r = mydocker(args);

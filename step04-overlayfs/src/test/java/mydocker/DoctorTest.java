@@ -62,7 +62,7 @@ class DoctorTest {
         assertTrue(r.out().contains("ok       overlay: in /proc/filesystems"), r.toString());
         assertTrue(r.out().contains("ok       overlay mount: a child cloned like init mounted one with userxattr (in "
                 + store.resolve("tmp") + "), copied a file up and deleted one"), r.toString());
-        assertTrue(r.out().contains("ok       store: " + store + ", directories 0711, "), r.toString());
+        assertTrue(r.out().contains("ok       store: " + store + ", private (0700), "), r.toString());
         assertTrue(r.out().contains("ok       image busybox: " + store.resolve("images/busybox.json")), r.toString());
         try (var left = Files.list(store.resolve("tmp"))) {
             assertEquals(List.of(), left.toList(), "the overlay probe left its scratch directory behind");

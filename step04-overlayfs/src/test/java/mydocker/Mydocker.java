@@ -206,7 +206,7 @@ final class Mydocker {
             Files.setPosixFilePermissions(tar, PosixFilePermissions.fromString("rw-r--r--"));
             host(MODULE.resolve("../scripts/busybox-rootfs.sh").toString(), tar.toString());
             host("rm", "-rf", ROOT_STORE.toString(), NOBODY_STORE.getParent().toString());
-            Files.createDirectories(ROOT_STORE);
+            Files.createDirectories(ROOT_STORE.getParent()); // the store itself mydocker makes, private
             Files.createDirectories(NOBODY_STORE.getParent());
             host("chown", NOBODY + ":" + NOBODY, NOBODY_STORE.getParent().toString());
             for (Path dir : List.of(STORES.getParent(), STORES)) {

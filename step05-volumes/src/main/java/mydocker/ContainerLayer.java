@@ -62,6 +62,9 @@ final class ContainerLayer {
                         volumes.stream().map(Volume::toString).toList());
                 ContainerLayer layer = new ContainerLayer(store, state, removeOnExit);
                 try {
+                    if (Syscalls.C.geteuid() == 0 && idMaps.hostUid(0) != 0) {
+                        store.letIn(idMaps.hostUid(0)); // --uidmap: container root mounts the overlay as that uid
+                    }
                     store.mkdirs(layer.dir.getParent());
                     Files.createDirectory(layer.dir);
                     Files.setPosixFilePermissions(layer.dir, PosixFilePermissions.fromString("rwx--x--x"));

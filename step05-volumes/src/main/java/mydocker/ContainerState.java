@@ -20,7 +20,7 @@ record ContainerState(String id, String name, String image, List<String> command
 
     static String checkName(String name) {
         if (!NAME.matcher(name).matches()) {
-            throw new MydockerException("invalid container name " + Trace.quote(name)
+            throw new MydockerException("invalid container name " + Store.quote(name)
                     + ": use letters, digits, '_', '.' and '-'");
         }
         return name;
@@ -45,21 +45,24 @@ record ContainerState(String id, String name, String image, List<String> command
         json.put("autoRemove", autoRemove);
         json.put("volumes", volumes);
         try {
-            Store.writeAtomically(store.container(id).resolve("state.json"), JSON.std.asString(json));
+            Store.writeWithSpare(store.container(id).resolve("state.json"), JSON.std.asString(json));
         } catch (IOException e) {
+            if (Store.isFull(e)) {
+                throw store.full("writing the state of container " + name);
+            }
             throw new MydockerException("writing the state of container " + name, e);
         }
     }
 
     static ContainerState load(Path dir) {
         try {
-            Map<String, Object> json = JSON.std.mapFrom(Files.readString(dir.resolve("state.json")));
+            Map<String, Object> json = Image.object(Image.parse(Files.readString(dir.resolve("state.json")), "it"), "it");
             return new ContainerState((String) json.get("id"), (String) json.get("name"), (String) json.get("image"),
-                    Image.strings(json.get("command")), (String) json.get("created"), (String) json.get("status"),
-                    ((Number) json.get("exitCode")).intValue(), ((Number) json.get("pid")).intValue(),
-                    json.get("runner") instanceof Number n ? n.longValue() : 0, (String) json.getOrDefault("runnerStart", ""),
-                    Boolean.TRUE.equals(json.get("autoRemove")),
-                    Image.strings(json.get("volumes")));
+                    Image.strings(json.get("command"), "its command"), (String) json.get("created"),
+                    (String) json.get("status"), ((Number) json.get("exitCode")).intValue(),
+                    ((Number) json.get("pid")).intValue(), json.get("runner") instanceof Number n ? n.longValue() : 0,
+                    (String) json.getOrDefault("runnerStart", ""), Boolean.TRUE.equals(json.get("autoRemove")),
+                    Image.strings(json.get("volumes"), "its volumes"));
         } catch (IOException | RuntimeException e) {
             throw new MydockerException("reading " + dir.resolve("state.json"), e);
         }
@@ -148,9 +151,9 @@ record ContainerState(String id, String name, String image, List<String> command
         }
         ContainerState exited = c.with("exited", 128 + Signals.SIGKILL, 0);
         if (c.autoRemove) {
-            Store.deleteTree(dir);
+            store.discard(dir);
         } else {
-            exited.save(store);
+            exited.save(store); // on a full store too: the spare state file is for this
         }
         System.err.println("mydocker: container " + c.name + " lost its mydocker run, which was killed; "
                 + (c.autoRemove ? "removed it (--rm)" : "it now reads exited (137)"));

@@ -303,7 +303,7 @@ final class Doctor implements Callable<Integer> {
         return dir;
     }
 
-    /** The store: there or creatable, its directories 0711 (Store.mkdirs says why), and room for layers. */
+    /** The store: there or creatable, private to its owner (Store.makeTop says why), and room for layers. */
     static Row store(Path root) {
         Path existing = root;
         while (!Files.exists(existing) && existing.getParent() != null) {
@@ -318,15 +318,11 @@ final class Doctor implements Callable<Integer> {
         if (!existing.equals(root)) {
             return new Row(OK, "store: " + root + ", made at first use in " + existing + ", " + free);
         }
-        for (String dir : List.of("", "layers", "images", "containers", "tmp")) {
-            Path d = root.resolve(dir);
-            int mode = Files.isDirectory(d) ? mode(d) & 0777 : 0711;
-            if (mode != 0711) {
-                return new Row(WARN, "store: " + d + " is mode " + String.format("%04o", mode) + ", not 0711: with"
-                        + " --uidmap container root needs to search it, and nobody needs to list it (chmod 711 " + d + ")");
-            }
+        String problem = Store.problem(root);
+        if (problem != null) {
+            return new Row(MISSING, "store: " + root + ": " + problem + " (chmod 700 " + root + ")");
         }
-        return new Row(freeBytes(root) < 512L << 20 ? WARN : OK, "store: " + root + ", directories 0711, " + free);
+        return new Row(freeBytes(root) < 512L << 20 ? WARN : OK, "store: " + root + ", private (0700), " + free);
     }
 
     /** The image the chapter runs, or how to make it. */
@@ -337,14 +333,6 @@ final class Doctor implements Callable<Integer> {
         }
         return new Row(MISSING, "image " + name + ": not in " + root + " (from the repository:"
                 + " scripts/busybox-rootfs.sh busybox.tar && mydocker import busybox.tar " + name + ")");
-    }
-
-    private static int mode(Path path) {
-        try {
-            return (Integer) Files.getAttribute(path, "unix:mode");
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     private static long freeBytes(Path path) {

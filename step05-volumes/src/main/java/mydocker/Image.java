@@ -20,7 +20,7 @@ record Image(String name, List<String> layers, List<String> cmd, List<String> en
 
     static String checkName(String name) {
         if (!NAME.matcher(name).matches() || name.contains("..")) {
-            throw new MydockerException("invalid image name " + Trace.quote(name)
+            throw new MydockerException("invalid image name " + Store.quote(name)
                     + ": use lowercase letters, digits, '.', '_', ':' and '-'");
         }
         return name;
@@ -29,14 +29,14 @@ record Image(String name, List<String> layers, List<String> cmd, List<String> en
     static Image load(Store store, String name) {
         Path file = store.image(checkName(name));
         if (!Files.exists(file)) {
-            throw new MydockerException("unknown image " + Trace.quote(name)
+            throw new MydockerException("unknown image " + Store.quote(name)
                     + ": import one with mydocker import FILE " + name + " (mydocker images lists them)");
         }
         try {
-            Map<String, Object> json = JSON.std.mapFrom(Files.readString(file));
-            return new Image(name, strings(json.get("layers")), strings(json.get("cmd")), strings(json.get("env")),
-                    (String) json.getOrDefault("workingDir", ""));
-        } catch (IOException | ClassCastException e) {
+            Map<String, Object> json = object(parse(Files.readString(file), "it"), "it");
+            return new Image(name, strings(json.get("layers"), "its layers"), strings(json.get("cmd"), "its cmd"),
+                    strings(json.get("env"), "its env"), string(json.get("workingDir"), "its workingDir", ""));
+        } catch (IOException | MydockerException e) {
             throw new MydockerException("reading image " + file + ": " + e.getMessage());
         }
     }
@@ -81,15 +81,76 @@ record Image(String name, List<String> layers, List<String> cmd, List<String> en
         return dirs;
     }
 
+    // tag::json[]
+    /**
+     * JSON from a file that mydocker did not write: any value, or one line that says where
+     * the text stops being JSON (Jackson's own message spans two lines and hides the source).
+     */
+    static Object parse(String text, String what) {
+        try {
+            return JSON.std.anyFrom(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var at = e.getLocation();
+            String problem = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("").strip();
+            problem = problem.length() > 120 ? problem.substring(0, 120) + "..." : problem;
+            throw new MydockerException(what + " is not valid JSON: " + problem
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                    + " (the file is damaged or was cut short)");
+        } catch (IOException e) {
+            throw new MydockerException(what + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** A JSON object, or one line naming what it is instead. */
     @SuppressWarnings("unchecked")
-    static List<String> strings(Object value) {
+    static Map<String, Object> object(Object value, String what) {
+        if (value instanceof Map) {
+            return (Map<String, Object>) value;
+        }
+        throw wrongType(what, value, "an object");
+    }
+
+    /** A JSON string, {@code absent} if there is none, or one line naming what it is instead. */
+    static String string(Object value, String what, String absent) {
+        if (value == null) {
+            return absent;
+        }
+        if (value instanceof String s) {
+            return s;
+        }
+        throw wrongType(what, value, "a string");
+    }
+
+    /** A JSON list of strings (numbers taken as written), empty if there is none, or one line naming what it is instead. */
+    static List<String> strings(Object value, String what) {
         if (value == null) {
             return List.of();
         }
+        if (!(value instanceof List<?> list)) {
+            throw wrongType(what, value, "a list of strings");
+        }
         List<String> out = new ArrayList<>();
-        for (Object o : (List<Object>) value) {
+        for (Object o : list) {
+            if (o instanceof Map || o instanceof List) {
+                throw wrongType(what, value, "a list of strings");
+            }
             out.add(String.valueOf(o));
         }
         return out;
     }
+
+    /** "the image config's Cmd is a string, not a list of strings (...)" */
+    static MydockerException wrongType(String what, Object value, String expected) {
+        return new MydockerException(what + " is " + kind(value) + ", not " + expected + (what.startsWith("import")
+                ? " (the image is malformed: fix it where it was made, then import it again)"
+                : " (the store's file is damaged: remove it)"));
+    }
+
+    private static String kind(Object value) {
+        return value == null ? "null" : value instanceof String ? "a string" : value instanceof Number ? "a number"
+                : value instanceof Boolean ? "a boolean" : value instanceof Map ? "an object"
+                : value instanceof List<?> l && l.stream().anyMatch(o -> o instanceof Map || o instanceof List)
+                        ? "a list of more than strings" : "a list";
+    }
+    // end::json[]
 }

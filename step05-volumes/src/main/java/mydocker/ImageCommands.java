@@ -96,7 +96,7 @@ final class ImageCommands {
             try (Stream<Path> layers = Files.list(store.root.resolve("layers"))) {
                 for (Path layer : (Iterable<Path>) layers::iterator) {
                     if (!used.contains(layer.getFileName().toString())) {
-                        Store.deleteTree(layer);
+                        store.discard(layer); // renamed into tmp/ first: killed, it leaves no half layer to reuse
                     }
                 }
             }
@@ -119,7 +119,7 @@ final class ImageCommands {
             Image.checkName(image);
             ContainerState state = ContainerState.find(store, container);
             Image base = Image.load(store, state.image());
-            Path tar = Files.createTempFile(store.root.resolve("tmp"), "commit-", ".tar");
+            Path tar = store.tempFile("commit-", ".tar");
             try {
                 try (OutputStream out = Files.newOutputStream(tar)) {
                     LayerTar.write(store.container(state.id()).resolve("upper"), out);
@@ -158,6 +158,7 @@ final class ImageCommands {
         public Integer call() throws IOException {
             Store store = Store.open();
             Image img = Image.load(store, image);
+            checkTarget(file, image);
             Path tmp = store.tempDir("save-");
             try {
                 List<Map<String, Object>> layers = new ArrayList<>();
@@ -196,6 +197,19 @@ final class ImageCommands {
         }
     }
     // end::save[]
+
+    /** docker save -o DIR refuses a directory too: the tar replaces nothing but a file. */
+    private static void checkTarget(Path file, String image) {
+        Path parent = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file)) {
+            throw new MydockerException("save " + file + ": is a directory (name the file to write, e.g. "
+                    + file.resolve(image.replace(':', '-') + ".tar") + ")");
+        }
+        if (!Files.isDirectory(parent)) {
+            throw new MydockerException("save " + file + ": the directory " + parent
+                    + " does not exist (make it first, or name a file in a directory that exists)");
+        }
+    }
 
     private static Map<String, Object> descriptor(String type, String digest, long size) {
         Map<String, Object> d = new LinkedHashMap<>();

@@ -1,6 +1,5 @@
 package mydocker;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -107,8 +106,8 @@ final class ImageImport {
         List<Object> descriptors = list(manifest.get("layers"));
         for (int i = 0; i < descriptors.size(); i++) {
             Map<String, Object> layer = map(descriptors.get(i));
-            layers.add(layer(path(dir, (String) layer.get("digest")), (String) layer.get("digest"),
-                    i < diffIds.size() ? diffIds.get(i) : null));
+            String digest = Image.string(layer.get("digest"), "import: a layer's digest in the manifest", null);
+            layers.add(layer(path(dir, digest), digest, i < diffIds.size() ? diffIds.get(i) : null));
         }
         return withConfig(name, layers, config);
     }
@@ -116,17 +115,21 @@ final class ImageImport {
 
     /** manifest.json lists each image's config file and its layer tars, bottom first. */
     private Image fromDockerSave(Path dir, String name) throws IOException {
-        List<Object> images = JSON.std.listFrom(Files.readString(dir.resolve("manifest.json")));
+        Object manifest = Image.parse(Files.readString(dir.resolve("manifest.json")), "import: manifest.json");
+        if (!(manifest instanceof List<?> images)) {
+            throw Image.wrongType("import: manifest.json", manifest, "the list of images docker save writes");
+        }
         if (images.isEmpty()) {
             throw new MydockerException("import " + dir + ": manifest.json lists no image");
         }
         Map<String, Object> entry = map(images.get(0));
-        Map<String, Object> config = json(inside(dir, (String) entry.get("Config")));
+        Map<String, Object> config = json(inside(dir, Image.string(entry.get("Config"), "import: manifest.json's Config", null)));
         List<String> diffIds = diffIds(config);
         List<String> layers = new ArrayList<>();
         List<Object> paths = list(entry.get("Layers"));
         for (int i = 0; i < paths.size(); i++) {
-            layers.add(layer(inside(dir, (String) paths.get(i)), null, i < diffIds.size() ? diffIds.get(i) : null));
+            layers.add(layer(inside(dir, Image.string(paths.get(i), "import: a layer in manifest.json", null)), null,
+                    i < diffIds.size() ? diffIds.get(i) : null));
         }
         return withConfig(name, layers, config);
     }
@@ -136,9 +139,10 @@ final class ImageImport {
             throw new MydockerException("import " + name + ": the image has no layers, so nothing to run");
         }
         Map<String, Object> c = config.get("config") == null ? Map.of() : map(config.get("config"));
-        List<String> cmd = new ArrayList<>(Image.strings(c.get("Entrypoint")));
-        cmd.addAll(Image.strings(c.get("Cmd")));
-        return new Image(name, layers, cmd, Image.strings(c.get("Env")), (String) c.getOrDefault("WorkingDir", ""));
+        List<String> cmd = new ArrayList<>(Image.strings(c.get("Entrypoint"), "import: the image config's Entrypoint"));
+        cmd.addAll(Image.strings(c.get("Cmd"), "import: the image config's Cmd"));
+        return new Image(name, layers, cmd, Image.strings(c.get("Env"), "import: the image config's Env"),
+                Image.string(c.get("WorkingDir"), "import: the image config's WorkingDir", ""));
     }
 
     // tag::layer[]
@@ -220,7 +224,7 @@ final class ImageImport {
         }
         for (Path layer : newLayers) {
             if (!used.contains(layer.getFileName().toString())) {
-                Store.deleteTree(layer);
+                store.discard(layer); // renamed away first: a kill here leaves no half layer
             }
         }
     }
@@ -317,7 +321,7 @@ final class ImageImport {
 
     /** A blob named by its descriptor, verified against the descriptor's digest. */
     private static Path blob(Path dir, Map<String, Object> descriptor) throws IOException {
-        String digest = (String) descriptor.get("digest");
+        String digest = Image.string(descriptor.get("digest"), "import: a descriptor's digest", null);
         Path file = path(dir, digest);
         verify(file, digest);
         return file;
@@ -347,15 +351,13 @@ final class ImageImport {
 
     private static List<String> diffIds(Map<String, Object> config) {
         Object rootfs = config.get("rootfs");
-        return rootfs == null ? List.of() : Image.strings(map(rootfs).get("diff_ids"));
+        return rootfs == null ? List.of()
+                : Image.strings(map(rootfs).get("diff_ids"), "import: the image config's rootfs.diff_ids");
     }
 
     private static Map<String, Object> json(Path file) throws IOException {
-        try {
-            return JSON.std.mapFrom(Files.readString(file));
-        } catch (IOException e) {
-            throw new MydockerException("import: " + file.getFileName() + " is not valid JSON: " + e.getMessage());
-        }
+        String what = "import: " + file.getFileName();
+        return Image.object(Image.parse(Files.readString(file), what), what);
     }
 
     @SuppressWarnings("unchecked")
@@ -368,6 +370,9 @@ final class ImageImport {
 
     @SuppressWarnings("unchecked")
     private static List<Object> list(Object o) {
+        if (o != null && !(o instanceof List)) {
+            throw Image.wrongType("import: a list in the image's JSON", o, "a list");
+        }
         return o == null ? List.of() : (List<Object>) o;
     }
 }

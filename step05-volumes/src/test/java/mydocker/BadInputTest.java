@@ -63,6 +63,15 @@ class BadInputTest {
         byte[] layer = new Archives.Tar().dir("etc").file("etc/hostname", "altered\n").bytes();
         new Archives.Image().layer(layer, true).corruptBlob(0).ociLayout(fixtures.resolve("altered"));
         new Archives.Image().layer(busybox, false).workingDir("/nonexistent").ociLayout(fixtures.resolve("nowd"));
+        Files.write(fixtures.resolve("devlink.tar"), tar(file("bin/x"), device, link("dev/null3", "dev/null2")));
+        dockerSave("cmdstring", "[{\"Config\":\"config.json\",\"Layers\":[\"layer.tar\"]}]", "{\"config\":{\"Cmd\":\"sh\"}}");
+        dockerSave("envobject", "[{\"Config\":\"config.json\",\"Layers\":[\"layer.tar\"]}]",
+                "{\"config\":{\"Env\":{\"PATH\":\"/bin\"}}}");
+        dockerSave("wdlist", "[{\"Config\":\"config.json\",\"Layers\":[\"layer.tar\"]}]", "{\"config\":{\"WorkingDir\":[\"/\"]}}");
+        dockerSave("manifestobject", "{\"Config\":\"config.json\",\"Layers\":[\"layer.tar\"]}", "{}");
+        ociIndex("digestnumber", "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":42,\"size\":2}]}");
+        ociIndex("badjson", "{\"schemaVersion\": 2, \"manifests\": [");
         Archives.readable(fixtures);
     }
 
@@ -78,7 +87,8 @@ class BadInputTest {
         List<Row> rows = rows(Files.readAllLines(TABLE));
         assertTrue(rows.size() >= 20, "the table in " + TABLE + " lost its rows: " + rows.size());
         return rows.stream().map(row -> DynamicTest.dynamicTest(row.input(), () -> {
-            String[] args = row.input().replace("FIXTURES", fixtures.toString()).split(" ");
+            // "\\n" in a cell is a newline in the argument: a name that would print across two lines
+            String[] args = row.input().replace("FIXTURES", fixtures.toString()).replace("\\n", "\n").split(" ");
             Mydocker.Result r = Mydocker.run(args);
             assertEquals(row.exit(), r.status(), r.toString());
             String message = row.message().replace("FIXTURES", fixtures.toString());
@@ -123,6 +133,27 @@ class BadInputTest {
         }
         assertEquals(0, cells.size() % 3, "a row of " + TABLE + " lacks a cell");
         return rows;
+    }
+
+    /** A docker save archive, unpacked: manifest.json, config.json and a one-file layer.tar. */
+    private static void dockerSave(String name, String manifest, String config) throws IOException {
+        Path dir = Files.createDirectory(fixtures.resolve(name));
+        Files.writeString(dir.resolve("manifest.json"), manifest);
+        Files.writeString(dir.resolve("config.json"), config);
+        Files.write(dir.resolve("layer.tar"), tar(file("bin/x")));
+    }
+
+    /** An OCI image layout with only its index.json, which is read first. */
+    private static void ociIndex(String name, String index) throws IOException {
+        Path dir = Files.createDirectory(fixtures.resolve(name));
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(dir.resolve("index.json"), index);
+    }
+
+    private static TarArchiveEntry link(String name, String target) {
+        TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_LINK);
+        e.setLinkName(target);
+        return e;
     }
 
     private static TarArchiveEntry file(String name) {
