@@ -81,7 +81,10 @@ final class Mydocker {
         return exec(launcher(), null, env, args);
     }
 
-    /** Runs the launcher as uid/gid 65534 from a copy that uid can read, as DESIGN.md section 6 says. */
+    /**
+     * Runs the launcher as uid/gid 65534, from a copy that uid can read: the checkout may be in a
+     * home directory that no other user can enter.
+     */
     static Result runAsNobody(String... args) {
         List<String> cmd = new ArrayList<>(asNobody());
         cmd.add(unprivilegedLauncher().toString());

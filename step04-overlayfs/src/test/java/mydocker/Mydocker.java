@@ -36,8 +36,9 @@ final class Mydocker {
     /**
      * The stores of the two users the tests run as, apart from anything a person keeps and from
      * other checkouts' and steps' tests (named after the checkout's directory and the step's).
+     * In the tests' temporary directory, which the build gives them and removes afterwards.
      */
-    static final Path STORES = Path.of("/tmp/mydocker-test-stores",
+    static final Path STORES = Path.of(System.getProperty("java.io.tmpdir"), "mydocker-test-stores",
             MODULE.getParent().getFileName() + "-" + MODULE.getFileName());
     static final Path ROOT_STORE = STORES.resolve("root");
     static final Path NOBODY_STORE = STORES.resolve("nobody/store");
@@ -93,7 +94,10 @@ final class Mydocker {
         return exec(launcher(), null, env, args);
     }
 
-    /** Runs the launcher as uid/gid 65534 from a copy that uid can read, as DESIGN.md section 6 says. */
+    /**
+     * Runs the launcher as uid/gid 65534, from a copy that uid can read: the checkout may be in a
+     * home directory that no other user can enter.
+     */
     static Result runAsNobody(String... args) {
         List<String> cmd = new ArrayList<>(asNobody());
         cmd.add(unprivilegedLauncher().toString());

@@ -25,6 +25,7 @@ class BrowserTest {
 
     static final Path SCREENSHOTS = Path.of(System.getProperty("docs.screenshots", "target/screenshots"));
     static Chromium browser;
+    static Path profile;
 
     @BeforeAll
     static void startChromium() throws Exception {
@@ -34,8 +35,7 @@ class BrowserTest {
             if (Chapters.ci()) fail("chromium is not installed (.ci/run installs it: apt-get install chromium)");
             assumeTrue(false, "chromium is not installed; apt-get install chromium to run the browser check");
         }
-        Path profile = Files.createTempDirectory("docs-chromium-");
-        profile.toFile().deleteOnExit();
+        profile = Files.createTempDirectory("docs-chromium-");
         browser = Chromium.start(binary, profile);
         browser.send("Emulation.setDeviceMetricsOverride",
                 Map.of("width", 1280, "height", 1400, "deviceScaleFactor", 1, "mobile", false));
@@ -44,6 +44,9 @@ class BrowserTest {
     @AfterAll
     static void stopChromium() throws Exception {
         if (browser != null) browser.close();
+        // Chromium fills its profile with tens of megabytes, and deleteOnExit removes only an
+        // empty directory. rm, because chromium's last helper processes may still be writing there.
+        if (profile != null) new ProcessBuilder("rm", "-rf", profile.toString()).inheritIO().start().waitFor();
     }
 
     record Page(List<String> problems, int images, int highlighted, int inserted, int deleted) {
