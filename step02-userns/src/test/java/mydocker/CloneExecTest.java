@@ -25,18 +25,13 @@ class CloneExecTest {
         Mydocker.requireRoot();
     }
 
+    /** How soon it notices is a number for bench/, not a test: here, that it notices and recovers. */
     @Test
-    void watchdogKillsAHungChildWithinASecondAndClonesAgain() {
-        long t0 = System.nanoTime();
+    void watchdogKillsAHungChildAndClonesAgain() {
         Mydocker.Result r = Mydocker.runWithEnv(Map.of("MYDOCKER_FAULT_HANG_CHILD", "1"), "run", "sh", "-c", "echo ran");
-        long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(0, r.status(), r.toString());
         assertEquals("ran\n", r.out());
         assertEquals(1, r.err().lines().filter(l -> l.contains(RETRY)).count(), r.toString());
-        Mydocker.Result plain = Mydocker.run("run", "sh", "-c", "echo ran");
-        long plainMs = (System.nanoTime() - t0) / 1_000_000 - ms;
-        // The hang costs one watchdog tick or a few, not seconds: well under a second more.
-        assertTrue(ms < plainMs + 1000, "hung run " + ms + " ms, plain run " + plainMs + " ms");
     }
 
     @Test
