@@ -141,6 +141,46 @@ class VolumeTest {
         assertEquals("on a noexec tmpfs\n", Files.readString(source.resolve("in-tmpfs")));
     }
 
+    /** A read-only volume is read-only in what is mounted below its source too (AT_RECURSIVE). */
+    @ParameterizedTest(name = "as {0}")
+    @EnumSource(User.class)
+    void readOnlyReachesTheSourcesSubmounts(User user) throws IOException {
+        Path below = tmp.relativize(locked);
+        Mydocker.Result r = user.mydocker("run", "--rm", "-v", tmp + ":/above:ro", Mydocker.IMAGE, "sh", "-c",
+                "touch /above/" + below + "/written; " + readOrWrite("/above/" + below));
+        assertEquals("ro\n", r.out(), r.toString());
+        assertFalse(Files.exists(locked.resolve("written")), "the container wrote into the submount of a :ro volume");
+    }
+
+    /**
+     * The source is checked, then swapped for a symlink before the container opens it: the
+     * container's openat2 refuses the symlink (RESOLVE_NO_SYMLINKS) rather than mount its target.
+     * The go-ahead comes 3 s late, so the swap lands between the check and the mount every time.
+     */
+    @ParameterizedTest(name = "as {0}")
+    @EnumSource(User.class)
+    void aSourceSwappedForASymlinkAfterTheCheckIsNotFollowed(User user) throws Exception {
+        Mydocker.importImage();
+        Path source = source(tmp, user, "swapped");
+        Path elsewhere = source(tmp, user, "elsewhere");
+        Files.writeString(elsewhere.resolve("marker"), "the symlink's target\n");
+        List<String> launcher = user == User.ROOT ? List.of(Mydocker.LAUNCHER.toString()) : Mydocker.launcher();
+        Process p = Mydocker.start(launcher, Map.of("MYDOCKER_FAULT_SLOW_GO_AHEAD", "3000"),
+                "run", "--rm", "-v", source + ":/data", Mydocker.IMAGE, "cat", "/data/marker");
+        // The cloned child exists once the parent has checked the source; it then waits for its go-ahead.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (p.descendants().findAny().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Files.delete(source);
+        Files.createSymbolicLink(source, elsewhere);
+        Mydocker.Result r = Mydocker.finish(p, null);
+        assertEquals(125, r.status(), r.toString());
+        assertFalse(r.out().contains("the symlink's target"), "the container mounted the symlink's target:\n" + r);
+        assertTrue(r.err().contains("became a symbolic link since it was checked"), r.toString());
+        ExitStatusTest.assertOneLine(r.err());
+    }
+
     static Stream<Arguments> usersAndOrders() {
         List<Arguments> all = new ArrayList<>();
         for (User user : User.values()) {
