@@ -80,7 +80,7 @@ final class Mydocker {
         return exec(launcher(), null, env, args);
     }
 
-    /** Runs the launcher as uid/gid 65534 from a copy that uid can read, as DESIGN.md section 6 says. */
+    /** Runs the launcher as uid/gid 65534 from a copy that uid can read, as every test that needs an ordinary user does. */
     static Result runAsNobody(String... args) {
         List<String> cmd = new ArrayList<>(asNobody());
         cmd.add(unprivilegedLauncher().toString());
