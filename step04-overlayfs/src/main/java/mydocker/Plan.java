@@ -113,6 +113,7 @@ final class Plan {
         return IO.getInt(LibC.INSTANCE.__errno_location());
     }
 
+    // tag::step[]
     /** Adds a step: {@code call} is how --trace and error messages print it. Returns its index. */
     int step(String call, long number, long... arguments) {
         if (arguments.length > ARGS) {
@@ -155,6 +156,7 @@ final class Plan {
         expectations.set(steps.size() - 1, result);
         return this;
     }
+    // end::step[]
 
     /** How the parent explains the last step's failure: context and hints of the concept that added it. */
     Plan explain(Function<SyscallException, RuntimeException> explain) {
