@@ -99,7 +99,8 @@ final class VolumeMount {
             case Errors.ENOTDIR -> " (a part of the path is a file in the image, or a directory source meets a file)";
             case Errors.EOVERFLOW -> " (overlay cannot copy up a directory whose owner has no id in the container's"
                     + " --uidmap; choose a target directly under / or one the image already has)";
-            case Errors.ENOENT -> " (nothing can be made inside /proc or /sys; choose a target elsewhere)";
+            case Errors.ENOENT -> " (nothing can be made inside /proc or /sys, so choose a target elsewhere;"
+                    + " or a part of the path was removed while it was being mounted)";
             case Errors.ELOOP -> " (too many symbolic links on the way: the image has a loop there)";
             case Errors.EACCES, Errors.EPERM, Errors.EROFS -> " (container root may not write there)";
             default -> "";
