@@ -43,8 +43,9 @@ class PlanTest {
     void pathSearchToleratesNotFoundUntilTheCommandIsFound() {
         Mydocker.Result r = Mydocker.run("--trace", "run", "--rm", Mydocker.IMAGE, "true");
         assertEquals(0, r.status(), r.toString());
-        assertTrue(r.err().contains("[init] execve(\"/usr/local/sbin/true\", [\"true\"], [2 vars]) = -1 ENOENT"), r.err());
-        assertTrue(r.err().matches("(?s).*\\[init] execve\\(\"/(usr/)?s?bin/true\", \\[\"true\"], \\[2 vars]\\) = 0 .*"), r.err());
+        assertTrue(r.err().matches("(?s).*\\[init] execve\\(\"/usr/local/sbin/true\", \\[\"true\"], \\[\\d+ vars]\\) = -1 ENOENT.*"),
+                r.err());
+        assertTrue(r.err().matches("(?s).*\\[init] execve\\(\"/(usr/)?s?bin/true\", \\[\"true\"], \\[\\d+ vars]\\) = 0 .*"), r.err());
         Mydocker.Result missing = Mydocker.run("run", "--rm", Mydocker.IMAGE, "no-such-command");
         assertEquals(127, missing.status(), missing.toString());
         assertTrue(missing.err().startsWith("mydocker: exec \"no-such-command\": executable file not found in $PATH"),
