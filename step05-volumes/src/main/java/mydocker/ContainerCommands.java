@@ -111,7 +111,7 @@ final class ContainerCommands {
             LayerTar.walk(upper, (path, st, fd, parent, base) -> {
                 String name = "/" + path;
                 inUpper.add(name);
-                if (st.isCharDev() && st.rdev() == 0) {
+                if (st.isCharDevice() && st.rdevMajor() == 0 && st.rdevMinor() == 0) {
                     changes.put(name, "D");
                     return;
                 }

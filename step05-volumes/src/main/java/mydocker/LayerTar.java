@@ -24,8 +24,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import jnr.posix.FileStat;
-import jnr.posix.NanosecondFileStat;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -121,7 +119,7 @@ final class LayerTar {
                 try {
                     setOpaque(fd, d);
                 } finally {
-                    FileCalls.POSIX.close(fd);
+                    FileCalls.C.close(fd);
                 }
             }
             // Last, and deepest first: a read-only directory would block its entries, and the
@@ -131,7 +129,7 @@ final class LayerTar {
                 try {
                     setAttributes(fd, d.getKey(), d.getValue(), root);
                 } finally {
-                    FileCalls.POSIX.close(fd);
+                    FileCalls.C.close(fd);
                 }
             }
         }
@@ -208,7 +206,7 @@ final class LayerTar {
                     int made = FileCalls.C.mkdirat(fd, part, 0755);
                     if (made == -1 && Syscalls.errno() != FileCalls.EEXIST) {
                         int errno = Syscalls.errno();
-                        FileCalls.POSIX.close(fd);
+                        FileCalls.C.close(fd);
                         throw new SyscallException("mkdirat(" + Trace.quote(done) + ")", errno);
                     }
                     next = FileCalls.C.openat(fd, part, DIRECTORY, 0);
@@ -218,20 +216,20 @@ final class LayerTar {
                     String what = errno == FileCalls.ELOOP || errno == FileCalls.ENOTDIR
                             ? (isSymlink(fd, part) ? "it would be written through the symlink " : "it would be written under the non-directory ")
                             : null;
-                    FileCalls.POSIX.close(fd);
+                    FileCalls.C.close(fd);
                     if (what != null) {
                         throw new MydockerException("refusing tar entry " + Trace.quote(entry) + ": " + what + done);
                     }
                     throw new SyscallException("openat(" + Trace.quote(done) + ", O_DIRECTORY|O_NOFOLLOW)", errno);
                 }
-                FileCalls.POSIX.close(fd);
+                FileCalls.C.close(fd);
                 fd = next;
             }
             return fd;
         }
 
         boolean isDirectory(int dir, String base) {
-            FileStat st = lstat(dir, base);
+            FileCalls.Stat st = lstat(dir, base);
             return st != null && st.isDirectory();
         }
 
@@ -262,7 +260,7 @@ final class LayerTar {
 
         private void forget() {
             if (cachedFd != -1) {
-                FileCalls.POSIX.close(cachedFd);
+                FileCalls.C.close(cachedFd);
             }
             cachedFd = -1;
             cachedName = null;
@@ -271,7 +269,7 @@ final class LayerTar {
         @Override
         public void close() {
             forget();
-            FileCalls.POSIX.close(root);
+            FileCalls.C.close(root);
         }
     }
     // end::safe-name[]
@@ -297,7 +295,7 @@ final class LayerTar {
                 }
             }
         } finally {
-            FileCalls.POSIX.close(fd);
+            FileCalls.C.close(fd);
         }
         Syscalls.check("unlinkat(" + Trace.quote(name) + ", AT_REMOVEDIR)",
                 FileCalls.C.unlinkat(dir, base, FileCalls.AT_REMOVEDIR));
@@ -316,7 +314,7 @@ final class LayerTar {
     }
 
     /** The entry {@code base} of {@code dir} itself, a symlink's own status; null if there is none. */
-    static FileStat lstat(int dir, String base) {
+    static FileCalls.Stat lstat(int dir, String base) {
         int fd = FileCalls.C.openat(dir, base, FileCalls.O_PATH | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC, 0);
         if (fd == -1) {
             return null;
@@ -324,19 +322,20 @@ final class LayerTar {
         try {
             return fstat(fd, base);
         } finally {
-            FileCalls.POSIX.close(fd);
+            FileCalls.C.close(fd);
         }
     }
 
     private static boolean isSymlink(int dir, String base) {
-        FileStat st = lstat(dir, base);
+        FileCalls.Stat st = lstat(dir, base);
         return st != null && st.isSymlink();
     }
 
-    static FileStat fstat(int fd, String name) {
-        FileStat st = FileCalls.POSIX.allocateStat();
-        Syscalls.check("fstat(" + Trace.quote(name) + ")", FileCalls.POSIX.fstat(fd, st));
-        return st;
+    static FileCalls.Stat fstat(int fd, String name) {
+        byte[] statx = new byte[FileCalls.Stat.SIZE];
+        Syscalls.check("statx(" + Trace.quote(name) + ", AT_EMPTY_PATH)",
+                FileCalls.C.statx(fd, "", FileCalls.AT_EMPTY_PATH, FileCalls.STATX_BASIC_STATS, statx));
+        return FileCalls.Stat.of(statx);
     }
 
     /** Creates one non-directory entry; false if it had to be skipped (a device, for an ordinary user). */
@@ -370,7 +369,7 @@ final class LayerTar {
                             : new SyscallException("linkat(" + Trace.quote(target) + ", " + Trace.quote(name) + ")", errno);
                 }
             } finally {
-                FileCalls.POSIX.close(from);
+                FileCalls.C.close(from);
             }
         } else if (e.isCharacterDevice() || e.isBlockDevice()) {
             if (!root) {
@@ -393,7 +392,7 @@ final class LayerTar {
                 }
                 setAttributes(fd, name, e, root);
             } finally {
-                FileCalls.POSIX.close(fd);
+                FileCalls.C.close(fd);
             }
         }
         return true;
@@ -403,12 +402,12 @@ final class LayerTar {
     private static void setAttributes(int fd, String name, TarArchiveEntry e, boolean root) {
         if (root) {
             Syscalls.check("fchown(" + Trace.quote(name) + ", " + e.getLongUserId() + ", " + e.getLongGroupId() + ")",
-                    FileCalls.POSIX.fchown(fd, (int) e.getLongUserId(), (int) e.getLongGroupId()));
+                    FileCalls.C.fchown(fd, (int) e.getLongUserId(), (int) e.getLongGroupId()));
         }
         // fchmod, not Files.setPosixFilePermissions: it keeps setuid, setgid and sticky bits
         Syscalls.check("fchmod(" + Trace.quote(name) + ", 0" + Integer.toOctalString(e.getMode() & 07777) + ")",
-                FileCalls.POSIX.fchmod(fd, e.getMode() & 07777));
-        Syscalls.check("futimens(" + Trace.quote(name) + ")", FileCalls.POSIX.futimens(fd, OMIT, mtime(e)));
+                FileCalls.C.fchmod(fd, e.getMode() & 07777));
+        Syscalls.check("futimens(" + Trace.quote(name) + ")", FileCalls.C.futimens(fd, times(e)));
     }
 
     /**
@@ -430,22 +429,23 @@ final class LayerTar {
                     throw new MydockerException("refusing tar entry " + Trace.quote(name) + ": it became a symlink meanwhile");
                 }
                 Syscalls.check("chmod(" + Trace.quote(name) + ", 0" + Integer.toOctalString(e.getMode() & 07777) + ")",
-                        FileCalls.POSIX.chmod("/proc/self/fd/" + fd, e.getMode() & 07777));
+                        FileCalls.C.chmod("/proc/self/fd/" + fd, e.getMode() & 07777));
             } finally {
-                FileCalls.POSIX.close(fd);
+                FileCalls.C.close(fd);
             }
         }
         Syscalls.check("utimensat(" + Trace.quote(name) + ", AT_SYMLINK_NOFOLLOW)",
-                FileCalls.POSIX.utimensat(dir, base, OMIT, mtime(e), FileCalls.AT_SYMLINK_NOFOLLOW));
+                FileCalls.C.utimensat(dir, base, times(e), FileCalls.AT_SYMLINK_NOFOLLOW));
     }
 
-    /** The access time is left as it is. */
-    private static final long[] OMIT = {0, FileCalls.UTIME_OMIT};
-
-    /** The entry's own time, a link's too (not its target's): written back out, a layer gives the same tar. */
-    private static long[] mtime(TarArchiveEntry e) {
+    /**
+     * The times to set, as futimens and utimensat take them: the access time is left as it
+     * is, and the modification time is the entry's own, a link's too (not its target's):
+     * written back out, a layer gives the same tar.
+     */
+    private static long[] times(TarArchiveEntry e) {
         Instant t = e.getLastModifiedTime().toInstant();
-        return new long[] {t.getEpochSecond(), t.getNano()};
+        return new long[] {0, FileCalls.UTIME_OMIT, t.getEpochSecond(), t.getNano()};
     }
 
     private static void mknodat(int dir, String name, String base, int type, int major, int minor) {
@@ -498,7 +498,7 @@ final class LayerTar {
             Map<List<Long>, String> inodes = new HashMap<>();
             walk(dir, (name, st, fd, parent, base) -> {
                 int type = st.mode() & S_IFMT;
-                if (type == S_IFCHR && st.rdev() == 0) {
+                if (type == S_IFCHR && st.rdevMajor() == 0 && st.rdevMinor() == 0) {
                     int slash = name.lastIndexOf('/');
                     TarArchiveEntry wh = new TarArchiveEntry(name.substring(0, slash + 1) + WHITEOUT + base);
                     wh.setModTime(0); // a marker, not a file: a fixed time keeps the tar's digest stable
@@ -524,9 +524,8 @@ final class LayerTar {
                 } else if (type == S_IFCHR || type == S_IFBLK || type == S_IFIFO) {
                     TarArchiveEntry e = entry(new TarArchiveEntry(name, type == S_IFCHR ? TarArchiveEntry.LF_CHR
                             : type == S_IFBLK ? TarArchiveEntry.LF_BLK : TarArchiveEntry.LF_FIFO), st);
-                    long rdev = st.rdev();
-                    e.setDevMajor((int) ((rdev >> 8) & 0xfff));
-                    e.setDevMinor((int) ((rdev & 0xff) | ((rdev >> 12) & 0xfff00)));
+                    e.setDevMajor(st.rdevMajor());
+                    e.setDevMinor(st.rdevMinor());
                     tar.putArchiveEntry(owned(e, st, root, me));
                     tar.closeArchiveEntry();
                 } // a socket has no tar form: it is left out, as docker leaves it out
@@ -539,7 +538,7 @@ final class LayerTar {
 
     /** What a walk finds at one name: its status, and a descriptor of it (a directory's open for reading). */
     interface Visitor {
-        void visit(String name, FileStat st, int fd, int parent, String base) throws IOException;
+        void visit(String name, FileCalls.Stat st, int fd, int parent, String base) throws IOException;
     }
 
     /**
@@ -564,7 +563,7 @@ final class LayerTar {
             }
             Syscalls.check("openat(" + Trace.quote(name) + ", O_PATH|O_NOFOLLOW)", fd);
             try {
-                FileStat st = fstat(fd, name);
+                FileCalls.Stat st = fstat(fd, name);
                 if (st.isDirectory()) {
                     int d = (int) Syscalls.check("openat(" + Trace.quote(name) + ", O_DIRECTORY)",
                             FileCalls.C.openat(fd, ".", FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0));
@@ -572,13 +571,13 @@ final class LayerTar {
                         visitor.visit(name, st, d, dirfd, base);
                         walk(d, name + "/", visitor);
                     } finally {
-                        FileCalls.POSIX.close(d);
+                        FileCalls.C.close(d);
                     }
                 } else {
                     visitor.visit(name, st, fd, dirfd, base);
                 }
             } finally {
-                FileCalls.POSIX.close(fd);
+                FileCalls.C.close(fd);
             }
         }
     }
@@ -589,7 +588,7 @@ final class LayerTar {
      * a symlink is not followed.
      */
     private static void writeFile(TarArchiveOutputStream tar, String name, int parent, String base, int path,
-            FileStat seen, Map<List<Long>, String> inodes, boolean root, int me) throws IOException {
+            FileCalls.Stat seen, Map<List<Long>, String> inodes, boolean root, int me) throws IOException {
         int fd = FileCalls.C.openat(parent, base, FileCalls.O_RDONLY | FileCalls.O_NOFOLLOW | FileCalls.O_NONBLOCK
                 | FileCalls.O_CLOEXEC, 0);
         if (fd == -1 && Syscalls.errno() == FileCalls.EACCES && !root) {
@@ -602,11 +601,12 @@ final class LayerTar {
             throw changed(name);
         }
         try {
-            FileStat st = fstat(fd, name);
-            if (!st.isFile() || st.ino() != seen.ino() || st.dev() != seen.dev()) {
+            FileCalls.Stat st = fstat(fd, name);
+            if (!st.isFile() || st.ino() != seen.ino() || st.devMajor() != seen.devMajor()
+                    || st.devMinor() != seen.devMinor()) {
                 throw changed(name);
             }
-            List<Long> inode = List.of(st.dev(), st.ino());
+            List<Long> inode = List.of((long) st.devMajor(), (long) st.devMinor(), st.ino());
             String first = st.nlink() > 1 ? inodes.putIfAbsent(inode, name) : null;
             if (first != null) {
                 TarArchiveEntry e = entry(new TarArchiveEntry(name, TarArchiveEntry.LF_LINK), st);
@@ -616,12 +616,12 @@ final class LayerTar {
                 return;
             }
             TarArchiveEntry e = entry(new TarArchiveEntry(name), st);
-            e.setSize(st.st_size());
+            e.setSize(st.size());
             tar.putArchiveEntry(owned(e, st, root, me));
             // As much as the header says: a file that grows meanwhile is taken as it was.
             byte[] buf = new byte[65536];
-            for (long left = st.st_size(); left > 0; ) {
-                int n = FileCalls.POSIX.read(fd, buf, (int) Math.min(buf.length, left));
+            for (long left = st.size(); left > 0; ) {
+                int n = (int) FileCalls.C.read(fd, buf, Math.min(buf.length, left));
                 if (n <= 0) {
                     throw changed(name);
                 }
@@ -630,7 +630,7 @@ final class LayerTar {
             }
             tar.closeArchiveEntry();
         } finally {
-            FileCalls.POSIX.close(fd);
+            FileCalls.C.close(fd);
         }
     }
 
@@ -638,14 +638,14 @@ final class LayerTar {
      * A file the container made unreadable (chmod 000) is still its owner's to read: made
      * readable for a moment through its O_PATH descriptor, which holds that very file.
      */
-    private static int openUnreadable(int path, FileStat seen, String name) {
+    private static int openUnreadable(int path, FileCalls.Stat seen, String name) {
         String self = "/proc/self/fd/" + path;
-        Syscalls.check("chmod(" + Trace.quote(name) + ", u+r)", FileCalls.POSIX.chmod(self, (seen.mode() & 07777) | 0400));
+        Syscalls.check("chmod(" + Trace.quote(name) + ", u+r)", FileCalls.C.chmod(self, (seen.mode() & 07777) | 0400));
         try {
             return FileCalls.C.openat(FileCalls.AT_FDCWD, self, FileCalls.O_RDONLY | FileCalls.O_NONBLOCK
                     | FileCalls.O_CLOEXEC, 0);
         } finally {
-            FileCalls.POSIX.chmod(self, seen.mode() & 07777);
+            FileCalls.C.chmod(self, seen.mode() & 07777);
         }
     }
 
@@ -661,15 +661,14 @@ final class LayerTar {
     }
 
     /** The mode and time of an entry, from the status its descriptor gave. */
-    private static TarArchiveEntry entry(TarArchiveEntry e, FileStat st) {
+    private static TarArchiveEntry entry(TarArchiveEntry e, FileCalls.Stat st) {
         e.setMode(st.mode() & 07777);
-        long nanos = st instanceof NanosecondFileStat n ? n.mTimeNanoSecs() : 0;
-        e.setModTime(st.mtime() * 1000 + nanos / 1_000_000);
+        e.setModTime(st.mtimeSeconds() * 1000 + st.mtimeNanos() / 1_000_000);
         return e;
     }
 
     /** Owner as the container sees it: for an ordinary user's store, the user's files are root's. */
-    private static TarArchiveEntry owned(TarArchiveEntry e, FileStat st, boolean root, int me) {
+    private static TarArchiveEntry owned(TarArchiveEntry e, FileCalls.Stat st, boolean root, int me) {
         int uid = st.uid();
         int gid = st.gid();
         e.setUserId(root ? uid : uid == me ? 0 : uid);
