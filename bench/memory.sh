@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Memory of a waiting runtime: the resident set (RSS, and PSS, which shares the pages of mapped
-# files such as the class-data archive among the processes that map them) of the process that
-# stays beside a sleeping container: `mydocker run`, as root and as an ordinary user, beside
-# `runc run`, `crun run` and podman's conmon. For mydocker also init's peak RSS before it execs
-# the command (sampled until its exec, so a peak in the last moments can be missed).
-# Writes bench/results/memory.{csv,adoc}.
+# Memory of a waiting runtime: the resident set of the process that stays beside a sleeping
+# container: `mydocker run`, as root and as an ordinary user, beside `runc run`, `crun run` and
+# podman's conmon. RSS, split into its anonymous part (the JVM's heap, metaspace, stacks and
+# the archive's written pages: this process's own) and its file part (libjvm, the archive's
+# read-only part, the jar: shared with every other JVM that maps them), and PSS, which divides
+# the shared pages among the processes that map them. mydocker's rows take the median RSS of
+# SAMPLES runs (default 3). Writes bench/results/memory.{csv,adoc}.
 #
-#   sudo bench/memory.sh
+#   sudo bench/memory.sh            SAMPLES=5 sudo bench/memory.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -49,27 +50,15 @@ sleeping_child() {
     return 1
 }
 
-# measure NAME WATCH CMD...: starts CMD (a container running sleep 2) and, once the container
-# sleeps, reads the RSS and PSS of the process WATCH names: "self" for CMD's own process,
-# else the newest process of that name (conmon, which podman leaves detached).
-rows=()
+# measure NAME WATCH CMD...: starts CMD (a container running sleep) and, once the container
+# sleeps, reads the memory of the process WATCH names: "self" for CMD's own process, else the
+# newest process of that name (conmon, which podman leaves detached). Prints
+# "rss,anon,file,pss" in kB.
 measure() {
     local name=$1 watch=$2
     shift 2
     "$@" >/dev/null 2>&1 &
-    local top=$! init="" peak=0 hwm
-    # init: CMD's child, a JVM until it execs the command; sample its peak until then.
-    if [[ $name == mydocker* ]]; then
-        for _ in $(seq 1 5000); do
-            init=$(pgrep -P "$top" | head -1 || true)
-            [ -n "$init" ] && break
-            sleep 0.001
-        done
-        while [ -n "$init" ] && [ "$(cat "/proc/$init/comm" 2>/dev/null)" = java ]; do
-            hwm=$(kb "/proc/$init/status" VmHWM)
-            [ "${hwm:-0}" -gt "$peak" ] && peak=$hwm
-        done
-    fi
+    local top=$!
     if [ "$watch" = self ]; then
         sleeping_child "$top"
     else
@@ -78,37 +67,54 @@ measure() {
     fi
     local pid=$top
     [ "$watch" != self ] && pid=$(pgrep -n -x "$watch")
-    local rss pss
-    rss=$(kb "/proc/$pid/status" VmRSS)
-    pss=$(kb "/proc/$pid/smaps_rollup" Pss)
+    local line
+    line="$(kb "/proc/$pid/status" VmRSS),$(kb "/proc/$pid/status" RssAnon),$(kb "/proc/$pid/status" RssFile),$(kb "/proc/$pid/smaps_rollup" Pss)"
     wait "$top"
-    echo "$name: RSS $rss kB, PSS $pss kB, init peak $peak kB" >&2
-    rows+=("$name,$(mb "$rss"),$(mb "$pss"),$( [ "$peak" -gt 0 ] && mb "$peak" || echo)")
+    echo "$name: RSS,anon,file,PSS kB: $line" >&2
+    echo "$line"
 }
 
-measure "runc run (root)" self runc run -b "$bundle" mydocker-bench-runc
-measure "crun run (root)" self crun run -b "$bundle" mydocker-bench-crun
-measure "podman: conmon (root)" conmon podman --runtime crun run --rm --network none $ulimits \
+# row NAME SAMPLES WATCH CMD...: the sample of median RSS, in MB.
+rows=()
+row() {
+    local name=$1 samples=$2
+    shift 2
+    local all=() i
+    for ((i = 0; i < samples; i++)); do
+        all+=("$(measure "$name" "$@")")
+    done
+    local mid
+    mid=$(printf '%s\n' "${all[@]}" | sort -t, -k1,1n | sed -n "$(((samples + 1) / 2))p")
+    rows+=("$name,$(echo "$mid" | awk -F, '{printf "%.1f,%.1f,%.1f,%.1f", $1 / 1024, $2 / 1024, $3 / 1024, $4 / 1024}')")
+}
+samples=${SAMPLES:-3}
+
+row "runc run (root)" 1 self runc run -b "$bundle" mydocker-bench-runc
+row "crun run (root)" 1 self crun run -b "$bundle" mydocker-bench-crun
+row "podman: conmon (root)" 1 conmon podman --runtime crun run --rm --network none $ulimits \
     --rootfs "$bundle/rootfs" /bin/sleep 3
 for s in step04-overlayfs step05-volumes; do
-    measure "mydocker ${s%%-*} (root)" self env MYDOCKER_ROOT="$(store "$s" root)" \
+    root_store=$(store "$s" root)
+    user_store=$(store "$s" user)
+    row "mydocker ${s%%-*} (root)" "$samples" self env MYDOCKER_ROOT="$root_store" \
         "$repo/$s/mydocker" run --rm busybox /bin/sleep 3
-    measure "mydocker ${s%%-*} (user)" self $as_user env MYDOCKER_ROOT="$(store "$s" user)" \
+    row "mydocker ${s%%-*} (user)" "$samples" self $as_user env MYDOCKER_ROOT="$user_store" \
         "$repo/$s/mydocker" run --rm busybox /bin/sleep 3
 done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p "$results"
 {
-    echo "row,rss_mb,pss_mb,init_peak_rss_mb"
+    echo "row,rss_mb,rss_anon_mb,rss_file_mb,pss_mb"
     printf '%s\n' "${rows[@]}"
 } >"$results/memory.csv"
 {
-    echo ".Memory of the waiting process, container sleeping: $load_before"
-    echo '[%header,format=csv,cols="3,1,1,1"]'
+    echo ".Memory of the waiting process, container sleeping (mydocker: median of $samples): $load_before, after: $load_after"
+    echo '[%header,format=csv,cols="3,1,1,1,1"]'
     echo '|==='
-    echo "process,RSS (MB),PSS (MB),init's peak RSS before exec (MB)"
+    echo "process,RSS (MB),anonymous (MB),file (MB),PSS (MB)"
     tail -n +2 "$results/memory.csv"
     echo '|==='
 } >"$results/memory.adoc"
 column -t -s, "$results/memory.csv"
-echo "$load_before"
+echo "$load_before, after: $load_after"
