@@ -61,12 +61,13 @@ final class CloneExec {
      */
     static int start(long flags, Consumer<Plan> setUp, IntConsumer beforeGoAhead) {
         rehearse();
-        CloneExec child = new CloneExec(flags, beforeGoAhead);
-        child.prelude();
-        setUp.accept(child.plan);
-        child.plan.seal(child.status[1], C.__errno_location(), Trace.on());
         int hangs = faultCount("MYDOCKER_FAULT_HANG_CHILD");
         for (int attempt = 1; ; attempt++) {
+            // Each attempt its own pipes and its own plan, which names their descriptors.
+            CloneExec child = new CloneExec(flags, beforeGoAhead);
+            child.prelude();
+            setUp.accept(child.plan);
+            child.plan.seal(child.status[1], C.__errno_location(), Trace.on());
             child.hang(attempt <= hangs);
             int pid = child.cloneAndRun();
             if (pid > 0) {
@@ -78,7 +79,6 @@ final class CloneExec {
             }
             System.err.println("mydocker: warning: cloned child " + -pid + " hung in a futex before its"
                     + " first step; killed it, cloning again");
-            child.reopenPipes();
         }
     }
 
@@ -225,36 +225,6 @@ final class CloneExec {
         if (hangWord != 0) {
             Pointer.wrap(Syscalls.RUNTIME, hangWord).putInt(0, hang ? 0 : 1);
         }
-    }
-
-    /**
-     * New pipes for another attempt, under the numbers the plan's steps already name. The
-     * numbers are the ones just closed, so pipe2 hands them out again; dup3 moves them if not.
-     */
-    private void reopenPipes() {
-        int[] wanted = {status[0], status[1], go[0], go[1]};
-        int[] fresh = Syscalls.pipe2(Syscalls.O_CLOEXEC);
-        int[] freshGo = Syscalls.pipe2(Syscalls.O_CLOEXEC);
-        int[] got = {fresh[0], fresh[1], freshGo[0], freshGo[1]};
-        for (int i = 0; i < got.length; i++) {
-            if (got[i] != wanted[i]) {
-                Syscalls.dup3(got[i], wanted[i], Syscalls.O_CLOEXEC);
-            }
-        }
-        for (int i = 0; i < got.length; i++) {
-            if (got[i] != wanted[i] && !contains(wanted, got[i])) {
-                Syscalls.close(got[i]);
-            }
-        }
-    }
-
-    private static boolean contains(int[] fds, int fd) {
-        for (int f : fds) {
-            if (f == fd) {
-                return true;
-            }
-        }
-        return false;
     }
 
     // tag::rehearse[]
