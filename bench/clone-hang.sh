@@ -31,7 +31,7 @@ cp "$repo/$step/target/mydocker.jar" "$launcher/target/"
 "$repo/scripts/jvm-archive.sh" "$launcher/target" >/dev/null
 chmod -R a+rX "$launcher"
 store="$work/store"
-mkdir -p "$store"
+mkdir -m 700 "$store" # the store refuses a top directory others can enter
 chown "$user_id:$user_id" "$store"
 MYDOCKER_ROOT=$store $as_user "$launcher/mydocker" import "$work/busybox.tar" busybox >/dev/null
 mkdir -p "$work/out"

@@ -52,7 +52,7 @@ make_work() {
 # store STEP WHO: a fresh store of that step for root or user, with the busybox image from step04 on.
 store() {
     local step=$1 who=$2 dir="$work/stores/$1-$2"
-    mkdir -p "$dir"
+    mkdir -p -m 700 "$dir" && chmod 700 "$dir" # the store refuses a top directory others can enter
     if [ "$who" = user ]; then
         chown "$user_id:$user_id" "$dir"
     fi
