@@ -9,8 +9,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "mydocker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A small container runtime, built one Linux capability at a time.",
         subcommands = {RunCommand.class, Doctor.class, ImageCommands.Import.class, ImageCommands.Images.class,
-            ImageCommands.Rmi.class, ImageCommands.Commit.class, ImageCommands.Save.class, ContainerCommands.Ps.class,
-            ContainerCommands.Rm.class, ContainerCommands.Diff.class})
+            ImageCommands.Rmi.class, ContainerCommands.Ps.class, ContainerCommands.Rm.class, ContainerCommands.Diff.class})
 public final class Main {
 
     @Option(names = "--trace", scope = ScopeType.INHERIT,

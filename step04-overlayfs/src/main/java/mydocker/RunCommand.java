@@ -9,7 +9,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code mydocker run [-i] [-t] [-h NAME] [--uidmap C:H:N]... [--gidmap C:H:N]... [--name NAME] [--rm] IMAGE [CMD [ARG...]]} */
+/**
+ * {@code mydocker run [-i] [-t] [-h NAME] [--uidmap C:H:N]... [--gidmap C:H:N]... [--name NAME] [--rm] [-w DIR]
+ * IMAGE [CMD [ARG...]]}
+ */
 @Command(name = "run", sortOptions = false, description = "Run a command in a new container of an image.")
 final class RunCommand implements Callable<Integer> {
 
@@ -42,6 +45,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--rm", description = "Remove the container's files when it exits.")
     boolean rm;
 
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "The command's working directory in the container.")
+    String workdir;
+
     @Option(names = "--help", usageHelp = true, description = "Show this help.")
     boolean help;
 
@@ -66,6 +72,13 @@ final class RunCommand implements Callable<Integer> {
         IdMaps idMaps = IdMaps.of(uidmap, gidmap);
         Store store = Store.open();
         Image img = Image.load(store, image);
+        if (workdir != null) {
+            if (!workdir.startsWith("/")) {
+                throw new MydockerException("the working directory " + Trace.quote(workdir)
+                        + " is not an absolute path (give it from the container's /)");
+            }
+            img = new Image(img.name(), img.layers(), img.cmd(), img.env(), workdir); // -w over the image's own
+        }
         List<String> cmd = command.isEmpty() ? img.cmd() : command;
         if (cmd.isEmpty()) {
             throw new MydockerException("image " + Trace.quote(image) + " has no default command; give one after its name");

@@ -18,9 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The image chooses the working directory, so it is entered inside the container's root:
- * an image whose config says {@code WorkingDir: /proc/self/fd/7}, run by a caller holding a
- * host directory on fd 7, must not start there (CVE-2024-21626, in runc), where it would read
+ * The working directory is entered inside the container's root: {@code -w /proc/self/fd/7}
+ * (or an image whose config says {@code WorkingDir: /proc/self/fd/7}), run by a caller holding
+ * a host directory on fd 7, must not start there (CVE-2024-21626, in runc), where it would read
  * and write the host's files.
  */
 class WorkingDirTest {
@@ -43,30 +43,23 @@ class WorkingDirTest {
         Files.setPosixFilePermissions(held.resolve("secret"), PosixFilePermissions.fromString("rw-r--r--"));
         // Open to the ordinary user too: only mydocker stands between its container and this directory.
         Files.setPosixFilePermissions(held, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Path oci = new Archives.Image().layer(Archives.busybox(), false).workingDir("/proc/self/fd/7")
-                .ociLayout(tmp.resolve("oci"));
-        String image = user.name("workdir-fd7");
-        Mydocker.Result imported = user.mydocker("import", oci.toString(), image);
-        assertEquals(0, imported.status(), imported.toString());
-        try {
-            String mydocker = user == User.ROOT ? Mydocker.LAUNCHER.toString() : Mydocker.launcherCommand();
-            Mydocker.Result r = Mydocker.exec(List.of("sh", "-c", "exec 7<" + held + "; exec " + mydocker
-                    + " run --rm " + image + " sh -c 'pwd; cat secret; touch planted; ls'"), null, Map.of());
-            assertFalse(Files.exists(held.resolve("planted")),
-                    "the container wrote into the caller's directory on the host:\n" + r);
-            assertFalse(r.out().contains(secret) || r.err().contains(secret),
-                    "the container read a file of the caller's directory on the host:\n" + r);
-            if (r.status() == 125) {
-                ExitStatusTest.assertOneLine(r.err());
-                assertTrue(r.err().contains("working directory"), r.toString());
-            } else {
-                assertEquals(0, r.status(), r.toString());
-                String pwd = r.out().lines().findFirst().orElse("");
-                assertTrue(pwd.startsWith("/") && !pwd.contains(held.toString()),
-                        "the working directory is not in the container (getcwd says " + pwd + "):\n" + r);
-            }
-        } finally {
-            user.mydocker("rmi", image);
+        Mydocker.importImage();
+        String mydocker = user == User.ROOT ? Mydocker.LAUNCHER.toString() : Mydocker.launcherCommand();
+        Mydocker.Result r = Mydocker.exec(List.of("sh", "-c", "exec 7<" + held + "; exec " + mydocker
+                + " run --rm -w /proc/self/fd/7 " + Mydocker.IMAGE + " sh -c 'pwd; cat secret; touch planted; ls'"),
+                null, Map.of());
+        assertFalse(Files.exists(held.resolve("planted")),
+                "the container wrote into the caller's directory on the host:\n" + r);
+        assertFalse(r.out().contains(secret) || r.err().contains(secret),
+                "the container read a file of the caller's directory on the host:\n" + r);
+        if (r.status() == 125) {
+            ExitStatusTest.assertOneLine(r.err());
+            assertTrue(r.err().contains("working directory"), r.toString());
+        } else {
+            assertEquals(0, r.status(), r.toString());
+            String pwd = r.out().lines().findFirst().orElse("");
+            assertTrue(pwd.startsWith("/") && !pwd.contains(held.toString()),
+                    "the working directory is not in the container (getcwd says " + pwd + "):\n" + r);
         }
     }
 }

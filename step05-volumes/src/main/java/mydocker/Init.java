@@ -48,15 +48,16 @@ final class Init {
 
     // tag::workdir[]
     /**
-     * The image's WorkingDir, or /. The image chose the path, so the kernel resolves it with
-     * the container's root as "/" for every symlink and "..", and refuses the /proc/PID/fd
-     * links that lead out of it (CVE-2024-21626 ran a container in a host directory that way).
+     * The working directory that -w or the image names, or /. The caller or the image chose the
+     * path, so the kernel resolves it with the container's root as "/" for every symlink and
+     * "..", and refuses the /proc/PID/fd links that lead out of it (CVE-2024-21626 ran a
+     * container in a host directory that way).
      */
     private static void enterWorkingDir(Plan plan, String dir) {
         int opened = plan.openat2(dir.isEmpty() ? "/" : dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
                 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, "O_PATH|O_DIRECTORY|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS");
-        plan.explain(e -> new MydockerException("the image's working directory: " + e.getMessage()
-                + " (its layers lack it: add the directory to the image, or fix WorkingDir in its config)"));
+        plan.explain(e -> new MydockerException("the working directory: " + e.getMessage()
+                + " (the image's layers lack it: give -w a directory the image has, or add it to the image)"));
         plan.fchdir(opened);
     }
     // end::workdir[]

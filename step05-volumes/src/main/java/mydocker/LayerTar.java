@@ -4,52 +4,40 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * A layer as a tar archive and as the directory overlay reads. The two spell deletions
- * differently: OCI and docker tars carry a file {@code .wh.NAME} for a deleted NAME and
- * {@code .wh..wh..opq} for a directory whose lower contents are hidden; overlay wants a
- * character device 0/0 named NAME and an {@code overlay.opaque} xattr on the directory.
+ * A layer as a tar archive and as the directory overlay reads; and how overlay marks a
+ * deletion in the container's layer: a character device 0/0 named as the deleted file, and
+ * an {@code overlay.opaque} xattr on a directory whose lower contents are hidden.
  */
 final class LayerTar {
 
-    static final String WHITEOUT = ".wh.";
-    static final String OPAQUE = ".wh..wh..opq";
     // Since step02 every container has its own user namespace, where overlay keeps its
     // attributes in user.* (the userxattr mount option); trusted.* is for the initial namespace.
     static final String OPAQUE_XATTR = "user.overlay.opaque";
 
     // <sys/stat.h>
-    private static final int S_IFMT = 0170000;
     private static final int S_IFIFO = 0010000;
     private static final int S_IFCHR = 0020000;
-    private static final int S_IFDIR = 0040000;
     private static final int S_IFBLK = 0060000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFLNK = 0120000;
 
     private LayerTar() {}
 
@@ -58,8 +46,7 @@ final class LayerTar {
 
     // tag::extract[]
     /**
-     * Extracts a layer tar (plain or gzip) into the empty directory {@code dest}, converting
-     * whiteouts, and returns the sha256 of the uncompressed tar: the layer's diff_id. Refuses
+     * Extracts a layer tar (plain or gzip) into the empty directory {@code dest}, and returns the sha256 of the uncompressed tar: the layer's diff_id. Refuses
      * any entry that would land outside {@code dest}. Every entry is made through a descriptor
      * of its directory, opened without following a link, and no entry but a regular file is
      * ever opened: a FIFO would wait for a writer, a device node would run its driver.
@@ -70,7 +57,6 @@ final class LayerTar {
         DigestInputStream digesting = new DigestInputStream(plain, sha256);
         TarArchiveInputStream tar = new TarArchiveInputStream(digesting);
         boolean root = Syscalls.C.geteuid() == 0;
-        TreeSet<String> opaque = new TreeSet<>();
         TreeMap<String, TarArchiveEntry> dirs = new TreeMap<>();
         int skipped = 0;
         Set<String> skippedDevices = new HashSet<>();
@@ -85,25 +71,14 @@ final class LayerTar {
                 String parent = slash < 0 ? "" : name.substring(0, slash);
                 String base = name.substring(slash + 1);
                 int dir = layer.dir(parent, name, true);
-                if (base.equals(OPAQUE)) {
-                    opaque.add(parent); // applies wherever the marker sits in the tar
-                } else if (base.startsWith(WHITEOUT)) {
-                    String deleted = base.substring(WHITEOUT.length());
-                    if (deleted.isEmpty() || deleted.equals(".") || deleted.equals("..")) {
-                        throw new MydockerException("refusing tar entry " + Trace.quote(name)
-                                + ": a whiteout must name a file of its directory, and this one names "
-                                + (deleted.isEmpty() ? "nothing" : Trace.quote(deleted)));
-                    }
-                    layer.remove(dir, join(parent, deleted), dirs, opaque);
-                    mknodat(dir, join(parent, deleted), deleted, S_IFCHR, 0, 0);
-                } else if (e.isDirectory()) {
+                if (e.isDirectory()) {
                     if (!layer.isDirectory(dir, base)) {
-                        layer.remove(dir, name, dirs, opaque);
+                        layer.remove(dir, name, dirs);
                         Syscalls.check("mkdirat(" + Trace.quote(name) + ")", FileCalls.C.mkdirat(dir, base, 0755));
                     }
                     dirs.put(name, e);
                 } else {
-                    layer.remove(dir, name, dirs, opaque);
+                    layer.remove(dir, name, dirs);
                     if (!create(tar, e, layer, dir, name, base, root, skippedDevices)) {
                         skipped++;
                         skippedDevices.add(name);
@@ -113,14 +88,6 @@ final class LayerTar {
             digesting.transferTo(OutputStream.nullOutputStream()); // the digest covers the whole tar
             if (entries == 0) {
                 throw new MydockerException("the archive holds no files: an empty or truncated tar");
-            }
-            for (String d : opaque) {
-                int fd = layer.open(d, d);
-                try {
-                    setOpaque(fd, d);
-                } finally {
-                    FileCalls.C.close(fd);
-                }
             }
             // Last, and deepest first: a read-only directory would block its entries, and the
             // walk to a directory passes through its parents.
@@ -237,7 +204,7 @@ final class LayerTar {
          * Removes {@code name} (in {@code dir}) and whatever is under it, and forgets what was to
          * be set on it later: a later entry took its place.
          */
-        void remove(int dir, String name, TreeMap<String, TarArchiveEntry> dirs, TreeSet<String> opaque) {
+        void remove(int dir, String name, TreeMap<String, TarArchiveEntry> dirs) {
             String base = name.substring(name.lastIndexOf('/') + 1);
             if (FileCalls.C.unlinkat(dir, base, 0) == -1) {
                 int errno = Syscalls.errno();
@@ -253,8 +220,6 @@ final class LayerTar {
                 removeTree(dir, base, name);
                 dirs.remove(name);
                 dirs.subMap(name + "/", name + "0").clear(); // '0' follows '/'
-                opaque.remove(name);
-                opaque.subSet(name + "/", name + "0").clear();
             }
         }
 
@@ -455,12 +420,6 @@ final class LayerTar {
                 + minor + ")", FileCalls.C.mknodat(dir, base, mode, dev));
     }
 
-    private static void setOpaque(int fd, String name) {
-        byte[] y = {'y'};
-        Syscalls.check("fsetxattr(" + Trace.quote(name.isEmpty() ? "." : name) + ", \"" + OPAQUE_XATTR + "\", \"y\")",
-                FileCalls.C.fsetxattr(fd, OPAQUE_XATTR, y, 1, 0));
-    }
-
     static boolean isOpaque(int fd) {
         byte[] value = new byte[1];
         return FileCalls.C.fgetxattr(fd, OPAQUE_XATTR, value, 1) == 1 && value[0] == 'y';
@@ -480,61 +439,6 @@ final class LayerTar {
         long rdev = (Long) Files.getAttribute(path, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
         return (mode & 0170000) == S_IFCHR && rdev == 0;
     }
-
-    // tag::write[]
-    /**
-     * Writes {@code dir} as an uncompressed layer tar and returns its sha256. Whiteouts and
-     * opaque directories go back to their {@code .wh.} spelling, as docker and OCI expect. A
-     * running container writes in {@code dir} meanwhile, so it is walked by descriptors
-     * ({@link #walk}), and only a regular file is ever opened.
-     */
-    static String write(Path dir, OutputStream out) throws IOException {
-        MessageDigest sha256 = sha256();
-        boolean root = Syscalls.C.geteuid() == 0;
-        int me = Syscalls.C.getuid();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new DigestOutputStream(out, sha256))) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            Map<List<Long>, String> inodes = new HashMap<>();
-            walk(dir, (name, st, fd, parent, base) -> {
-                int type = st.mode() & S_IFMT;
-                if (type == S_IFCHR && st.rdevMajor() == 0 && st.rdevMinor() == 0) {
-                    int slash = name.lastIndexOf('/');
-                    TarArchiveEntry wh = new TarArchiveEntry(name.substring(0, slash + 1) + WHITEOUT + base);
-                    wh.setModTime(0); // a marker, not a file: a fixed time keeps the tar's digest stable
-                    tar.putArchiveEntry(owned(wh, st, root, me));
-                    tar.closeArchiveEntry();
-                } else if (type == S_IFDIR) {
-                    TarArchiveEntry e = entry(new TarArchiveEntry(name + "/"), st);
-                    tar.putArchiveEntry(owned(e, st, root, me));
-                    tar.closeArchiveEntry();
-                    if (isOpaque(fd)) {
-                        TarArchiveEntry opq = new TarArchiveEntry(name + "/" + OPAQUE);
-                        opq.setModTime(e.getModTime());
-                        tar.putArchiveEntry(owned(opq, st, root, me));
-                        tar.closeArchiveEntry();
-                    }
-                } else if (type == S_IFREG) {
-                    writeFile(tar, name, parent, base, fd, st, inodes, root, me);
-                } else if (type == S_IFLNK) {
-                    TarArchiveEntry e = entry(new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK), st);
-                    e.setLinkName(readlink(fd, name));
-                    tar.putArchiveEntry(owned(e, st, root, me));
-                    tar.closeArchiveEntry();
-                } else if (type == S_IFCHR || type == S_IFBLK || type == S_IFIFO) {
-                    TarArchiveEntry e = entry(new TarArchiveEntry(name, type == S_IFCHR ? TarArchiveEntry.LF_CHR
-                            : type == S_IFBLK ? TarArchiveEntry.LF_BLK : TarArchiveEntry.LF_FIFO), st);
-                    e.setDevMajor(st.rdevMajor());
-                    e.setDevMinor(st.rdevMinor());
-                    tar.putArchiveEntry(owned(e, st, root, me));
-                    tar.closeArchiveEntry();
-                } // a socket has no tar form: it is left out, as docker leaves it out
-            });
-            tar.finish();
-        }
-        return "sha256:" + HexFormat.of().formatHex(sha256.digest());
-    }
-    // end::write[]
 
     /** What a walk finds at one name: its status, and a descriptor of it (a directory's open for reading). */
     interface Visitor {
@@ -580,102 +484,6 @@ final class LayerTar {
                 FileCalls.C.close(fd);
             }
         }
-    }
-
-    /**
-     * A regular file's entry and content. The file is opened by name, O_NOFOLLOW|O_NONBLOCK,
-     * and fstat must show the file the walk saw: a FIFO put in its place does not block, and
-     * a symlink is not followed.
-     */
-    private static void writeFile(TarArchiveOutputStream tar, String name, int parent, String base, int path,
-            FileCalls.Stat seen, Map<List<Long>, String> inodes, boolean root, int me) throws IOException {
-        int fd = FileCalls.C.openat(parent, base, FileCalls.O_RDONLY | FileCalls.O_NOFOLLOW | FileCalls.O_NONBLOCK
-                | FileCalls.O_CLOEXEC, 0);
-        if (fd == -1 && Syscalls.errno() == FileCalls.EACCES && !root) {
-            fd = openUnreadable(path, seen, name);
-        }
-        if (fd == -1 && Syscalls.errno() != FileCalls.ELOOP && Syscalls.errno() != FileCalls.ENOENT) {
-            Syscalls.check("openat(" + Trace.quote(name) + ", O_NOFOLLOW|O_NONBLOCK)", fd);
-        }
-        if (fd == -1) {
-            throw changed(name);
-        }
-        try {
-            FileCalls.Stat st = fstat(fd, name);
-            if (!st.isFile() || st.ino() != seen.ino() || st.devMajor() != seen.devMajor()
-                    || st.devMinor() != seen.devMinor()) {
-                throw changed(name);
-            }
-            List<Long> inode = List.of((long) st.devMajor(), (long) st.devMinor(), st.ino());
-            String first = st.nlink() > 1 ? inodes.putIfAbsent(inode, name) : null;
-            if (first != null) {
-                TarArchiveEntry e = entry(new TarArchiveEntry(name, TarArchiveEntry.LF_LINK), st);
-                e.setLinkName(first);
-                tar.putArchiveEntry(owned(e, st, root, me));
-                tar.closeArchiveEntry();
-                return;
-            }
-            TarArchiveEntry e = entry(new TarArchiveEntry(name), st);
-            e.setSize(st.size());
-            tar.putArchiveEntry(owned(e, st, root, me));
-            // As much as the header says: a file that grows meanwhile is taken as it was.
-            byte[] buf = new byte[65536];
-            for (long left = st.size(); left > 0; ) {
-                int n = (int) FileCalls.C.read(fd, buf, Math.min(buf.length, left));
-                if (n <= 0) {
-                    throw changed(name);
-                }
-                tar.write(buf, 0, n);
-                left -= n;
-            }
-            tar.closeArchiveEntry();
-        } finally {
-            FileCalls.C.close(fd);
-        }
-    }
-
-    /**
-     * A file the container made unreadable (chmod 000) is still its owner's to read: made
-     * readable for a moment through its O_PATH descriptor, which holds that very file.
-     */
-    private static int openUnreadable(int path, FileCalls.Stat seen, String name) {
-        String self = "/proc/self/fd/" + path;
-        Syscalls.check("chmod(" + Trace.quote(name) + ", u+r)", FileCalls.C.chmod(self, (seen.mode() & 07777) | 0400));
-        try {
-            return FileCalls.C.openat(FileCalls.AT_FDCWD, self, FileCalls.O_RDONLY | FileCalls.O_NONBLOCK
-                    | FileCalls.O_CLOEXEC, 0);
-        } finally {
-            FileCalls.C.chmod(self, seen.mode() & 07777);
-        }
-    }
-
-    private static MydockerException changed(String name) {
-        return new MydockerException("reading " + Trace.quote(name) + ": it changed while it was read"
-                + " (a running container is writing there: try again, or let it exit first)");
-    }
-
-    private static String readlink(int fd, String name) {
-        byte[] buf = new byte[4096];
-        long n = Syscalls.check("readlinkat(" + Trace.quote(name) + ")", FileCalls.C.readlinkat(fd, "", buf, buf.length));
-        return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
-    }
-
-    /** The mode and time of an entry, from the status its descriptor gave. */
-    private static TarArchiveEntry entry(TarArchiveEntry e, FileCalls.Stat st) {
-        e.setMode(st.mode() & 07777);
-        e.setModTime(st.mtimeSeconds() * 1000 + st.mtimeNanos() / 1_000_000);
-        return e;
-    }
-
-    /** Owner as the container sees it: for an ordinary user's store, the user's files are root's. */
-    private static TarArchiveEntry owned(TarArchiveEntry e, FileCalls.Stat st, boolean root, int me) {
-        int uid = st.uid();
-        int gid = st.gid();
-        e.setUserId(root ? uid : uid == me ? 0 : uid);
-        e.setGroupId(root ? gid : uid == me ? 0 : gid);
-        e.setUserName(""); // not the host's account names
-        e.setGroupName("");
-        return e;
     }
 
     /** gzip and plain tar are taken; zstd is named, so the error says what to do. */

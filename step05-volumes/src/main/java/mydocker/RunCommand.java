@@ -11,7 +11,7 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code mydocker run [-i] [-t] [-h NAME] [--uidmap C:H:N]... [--gidmap C:H:N]... [--name NAME] [--rm]
- * [-v SRC:DST[:ro]]... [--mount type=bind,source=SRC,target=DST[,readonly]]... IMAGE [CMD [ARG...]]}
+ * [-w DIR] [-v SRC:DST[:ro]]... [--mount type=bind,source=SRC,target=DST[,readonly]]... IMAGE [CMD [ARG...]]}
  */
 @Command(name = "run", sortOptions = false, description = "Run a command in a new container of an image.")
 final class RunCommand implements Callable<Integer> {
@@ -55,6 +55,9 @@ final class RunCommand implements Callable<Integer> {
     List<String> mountSpecs = new ArrayList<>();
     // end::options[]
 
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "The command's working directory in the container.")
+    String workdir;
+
     @Option(names = "--help", usageHelp = true, description = "Show this help.")
     boolean help;
 
@@ -80,6 +83,13 @@ final class RunCommand implements Callable<Integer> {
         List<Volume> volumes = volumes();
         Store store = Store.open();
         Image img = Image.load(store, image);
+        if (workdir != null) {
+            if (!workdir.startsWith("/")) {
+                throw new MydockerException("the working directory " + Trace.quote(workdir)
+                        + " is not an absolute path (give it from the container's /)");
+            }
+            img = new Image(img.name(), img.layers(), img.cmd(), img.env(), workdir); // -w over the image's own
+        }
         List<String> cmd = command.isEmpty() ? img.cmd() : command;
         if (cmd.isEmpty()) {
             throw new MydockerException("image " + Trace.quote(image) + " has no default command; give one after its name");

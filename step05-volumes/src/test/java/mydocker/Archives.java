@@ -93,6 +93,18 @@ final class Archives {
             return add(e, new byte[0]);
         }
 
+        /** Every entry of {@code tar}, as it is there: a root filesystem to add files to. */
+        Tar include(byte[] tar) {
+            try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+                for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                    add(e, in.readAllBytes());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return this;
+        }
+
         byte[] bytes() {
             try {
                 out.finish();

@@ -35,9 +35,9 @@ class ConcurrencyTest {
 
     @Test
     void importsOfOneImageUnderOneName() throws IOException {
-        byte[] layer = new Archives.Tar().dir("etc").file("etc/concurrent", "imported\n").bytes();
-        Path oci = new Archives.Image().layer(Archives.busybox(), false).layer(layer, true).ociLayout(tmp.resolve("oci"));
-        List<Mydocker.Result> results = together(TIMES, i -> List.of("import", oci.toString(), "concurrent"));
+        byte[] rootfs = new Archives.Tar().include(Archives.busybox()).file("etc/concurrent", "imported\n").bytes();
+        Path tar = Archives.write(tmp.resolve("concurrent.tar"), rootfs);
+        List<Mydocker.Result> results = together(TIMES, i -> List.of("import", tar.toString(), "concurrent"));
         for (Mydocker.Result r : results) {
             assertEquals(0, r.status(), r.toString());
         }

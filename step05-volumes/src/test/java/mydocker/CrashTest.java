@@ -2,7 +2,6 @@ package mydocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -102,23 +101,6 @@ class CrashTest {
         assertFalse(Files.exists(store.resolve("images/" + image + ".json")));
     }
 
-    @ParameterizedTest(name = "as {0}")
-    @EnumSource(OverlayTest.User.class)
-    void aKilledCommitLeavesNothing(OverlayTest.User user) throws Exception {
-        String name = user.name("commit-killed");
-        Mydocker.Result run = user.mydocker("run", "--name", name, Mydocker.IMAGE, "sh", "-c",
-                "mkdir /big && for i in 0 1 2 3 4; do head -c 2000000 /dev/urandom > /big/$i; done");
-        assertEquals(0, run.status(), run.toString());
-        Process commit = Mydocker.start(prefix(user), Map.of(), "commit", name, name);
-        awaitOrFail(commit, () -> !ImageImportTest.list(user.store.resolve("tmp")).isEmpty());
-        commit.destroyForcibly();
-        commit.waitFor();
-        assertEquals(0, user.mydocker("images").status());
-        assertEquals(List.of(), ImageImportTest.list(user.store.resolve("tmp")), "the killed commit's files stay in tmp/");
-        assertEquals(0, user.mydocker("rm", name).status());
-        user.mydocker("rmi", name); // if the commit finished before it was killed
-    }
-
     /**
      * A tree far deeper than PATH_MAX (4096): 1500 levels of 7-character names, made of
      * paths each shorter than that (a chain of 500, moved under a new one, twice).
@@ -145,19 +127,6 @@ class CrashTest {
         assertEquals(0, autoRemoved.status(), autoRemoved.toString());
         assertEquals("", autoRemoved.err(), autoRemoved.toString());
         assertEquals(before, ImageImportTest.list(user.store.resolve("containers")), "--rm left the container behind");
-    }
-
-    @ParameterizedTest(name = "as {0}")
-    @EnumSource(OverlayTest.User.class)
-    void saveToAnExistingDirectoryIsRefused(OverlayTest.User user) throws IOException {
-        Path shared = Archives.shared(Files.createDirectory(tmp.resolve("shared")));
-        Path dir = Archives.shared(Files.createDirectory(shared.resolve("out")));
-        Mydocker.Result r = user.mydocker("save", Mydocker.IMAGE, dir.toString());
-        assertEquals(125, r.status(), r.toString());
-        assertTrue(r.err().startsWith("mydocker: save " + dir + ": "), r.toString());
-        ExitStatusTest.assertOneLine(r.err());
-        assertTrue(Files.isDirectory(dir), "save replaced the directory " + dir);
-        assertEquals(List.of(), ImageImportTest.list(dir));
     }
 
     private static List<String> prefix(OverlayTest.User user) {

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.TestFactory;
 class BadInputTest {
 
     static final Path TABLE = Mydocker.MODULE.resolve("../docs/src/docs/asciidoc/bad-input.adoc");
+    /** The tables of that page this step answers for: the volumes' and the store's, and the image formats'. */
+    static final int TABLES = 2;
     static final List<Path> ESCAPES = List.of(Path.of("/tmp/mydocker-bad-input-slipped"),
             Path.of("/tmp/mydocker-bad-input-absolute"), Path.of("/tmp/mydocker-bad-input-pwned"));
 
@@ -117,21 +119,27 @@ class BadInputTest {
         return true;
     }
 
-    /** The table's rows: three cells each, one per line, after the header; backticks dropped. */
+    /**
+     * The rows of the page's first {@link #TABLES} tables: three cells each, one per line,
+     * after the header; backticks dropped.
+     */
     static List<Row> rows(List<String> lines) {
-        int start = lines.indexOf("|===");
-        int end = lines.subList(start + 1, lines.size()).indexOf("|===") + start + 1;
-        List<String> cells = new ArrayList<>();
-        for (String line : lines.subList(start + 2, end)) { // after the header line
-            if (line.startsWith("|")) {
-                cells.add(line.substring(1).strip().replaceAll("^`|`$", ""));
-            }
-        }
         List<Row> rows = new ArrayList<>();
-        for (int i = 0; i + 2 < cells.size(); i += 3) {
-            rows.add(new Row(cells.get(i), cells.get(i + 1), Integer.parseInt(cells.get(i + 2))));
+        int end = -1;
+        for (int table = 0; table < TABLES; table++) {
+            int start = lines.subList(end + 1, lines.size()).indexOf("|===") + end + 1;
+            end = lines.subList(start + 1, lines.size()).indexOf("|===") + start + 1;
+            List<String> cells = new ArrayList<>();
+            for (String line : lines.subList(start + 2, end)) { // after the header line
+                if (line.startsWith("|")) {
+                    cells.add(line.substring(1).strip().replaceAll("^`|`$", ""));
+                }
+            }
+            for (int i = 0; i + 2 < cells.size(); i += 3) {
+                rows.add(new Row(cells.get(i), cells.get(i + 1), Integer.parseInt(cells.get(i + 2))));
+            }
+            assertEquals(0, cells.size() % 3, "a row of " + TABLE + " lacks a cell");
         }
-        assertEquals(0, cells.size() % 3, "a row of " + TABLE + " lacks a cell");
         return rows;
     }
 
