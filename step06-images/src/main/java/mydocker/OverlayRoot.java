@@ -30,7 +30,7 @@ final class OverlayRoot {
         }
         if (errno == Errors.EACCES) {
             return "container root cannot reach a layer or its own directory: every directory above them"
-                    + " must let it search (the store's are 0711); with --uidmap, so must your home";
+                    + " must let it search (inside the store, mydocker sees to it); with --uidmap, so must your home";
         }
         if (errno == Errors.EPERM) {
             return "overlay in a user namespace needs Linux 5.11 or newer and the userxattr option";
