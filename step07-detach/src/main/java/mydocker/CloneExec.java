@@ -42,6 +42,8 @@ final class CloneExec {
     private final int[] go;
     private boolean goPending;
     private long hangWord;
+    /** The process the plan forked (exec's), once its caller reported it; 0 before. */
+    private int forked;
 
     private CloneExec(long flags, IntConsumer beforeGoAhead) {
         this.flags = flags;
@@ -60,12 +62,21 @@ final class CloneExec {
      * the explained failure of the step that failed.
      */
     static int start(long flags, Consumer<Plan> setUp, IntConsumer beforeGoAhead) {
+        return start(flags, plan -> {}, setUp, beforeGoAhead);
+    }
+
+    /**
+     * The same, with {@code join}'s steps in the prelude before the child takes uid and gid 0:
+     * exec's child joins the container's user namespace there, in which those ids exist. If
+     * the plan forks, the pid returned is the forked process's.
+     */
+    static int start(long flags, Consumer<Plan> join, Consumer<Plan> setUp, IntConsumer beforeGoAhead) {
         rehearse();
         int hangs = faultCount("MYDOCKER_FAULT_HANG_CHILD");
         for (int attempt = 1; ; attempt++) {
             // Each attempt its own pipes and its own plan, which names their descriptors.
             CloneExec child = new CloneExec(flags, beforeGoAhead);
-            child.prelude();
+            child.prelude(join);
             setUp.accept(child.plan);
             child.plan.seal(child.status[1], C.__errno_location(), Trace.on());
             child.hang(attempt <= hangs);
@@ -84,7 +95,9 @@ final class CloneExec {
 
     // tag::prelude[]
     /** The child's first steps, before the container's: wait for the parent, and die with it. */
-    private void prelude() {
+    private void prelude(Consumer<Plan> join) {
+        plan.statusFd(status[1]);
+        plan.keep(status[1]); // each step's record goes there
         if (faultCount("MYDOCKER_FAULT_HANG_CHILD") > 0) {
             // Fault injection for the watchdog: FUTEX_WAIT blocks while the word is 0, as a
             // child caught by a safepoint at clone does; hang(false) sets it to 1 (EAGAIN).
@@ -97,6 +110,7 @@ final class CloneExec {
         plan.close(go[1]);
         plan.read(go[0], plan.struct(1), 1, "<go-ahead>").expect(1); // the id maps are written
         plan.close(go[0]);
+        join.accept(plan);
         // execve recomputes capabilities: only a process that is uid 0 in its user namespace
         // keeps them (user_namespaces(7)). The maps may give container root another host id
         // than ours (root with --uidmap), so become uid and gid 0 of the namespace. setgroups
@@ -111,14 +125,18 @@ final class CloneExec {
         // which waits for the container to the end. A parent that died before this sent
         // nothing, so check that it still holds the status pipe's read end: ppoll with no
         // events asked reports POLLERR (1) when no reader is left, 0 while there is one.
-        plan.prctl("PR_SET_PDEATHSIG, SIGKILL", PR_SET_PDEATHSIG, Signals.SIGKILL);
-        long pollfd = plan.struct(24); // struct pollfd {fd, events 0}, then a zero struct timespec
-        Pointer.wrap(Syscalls.RUNTIME, pollfd).putInt(0, status[1]);
-        plan.ppoll(pollfd, "{" + status[1] + "}, 1, {0, 0}").expect(0);
-        plan.keep(status[1]); // each step's record goes there
+        dieWithParent(plan);
         // end::pdeathsig[]
     }
     // end::prelude[]
+
+    /** PR_SET_PDEATHSIG, then the check that the parent still holds the status pipe's read end. */
+    static void dieWithParent(Plan plan) {
+        plan.prctl("PR_SET_PDEATHSIG, SIGKILL", PR_SET_PDEATHSIG, Signals.SIGKILL);
+        long pollfd = plan.struct(24); // struct pollfd {fd, events 0}, then a zero struct timespec
+        Pointer.wrap(Syscalls.RUNTIME, pollfd).putInt(0, plan.statusFd());
+        plan.ppoll(pollfd, "{" + plan.statusFd() + "}, 1, {0, 0}").expect(0);
+    }
 
     // tag::clone[]
     /** Returns the child's pid once it has exec'd, or minus its pid if it hung and was killed. */
@@ -180,7 +198,7 @@ final class CloneExec {
             }
             if (!Syscalls.readFully(status[0], record)) {
                 Trace.child(plan.describe(last + 1).call(), 0, 0, " (exec-status pipe closed)");
-                return pid;
+                return forked > 0 ? forked : pid;
             }
             last = reportStep(pid, record);
         }
@@ -194,8 +212,13 @@ final class CloneExec {
         long result = intAt(record, 8) & 0xffffffffL | (long) intAt(record, 12) << 32;
         Plan.Step step = plan.describe(index);
         Trace.child(step.call(), result, errno, "");
+        if (index == plan.forkStep() && result > 0) {
+            Syscalls.waitpid(pid); // the fork's caller, which exits once it has written this
+            forked = (int) result;
+            return index;
+        }
         if (plan.fails(index, result, errno)) {
-            Syscalls.waitpid(pid);
+            Syscalls.waitpid(forked > 0 ? forked : pid);
             if (result != -1) {
                 throw new MydockerException(step.call() + " returned " + result + " in the cloned child;"
                         + " the parent's side of the setup went away");

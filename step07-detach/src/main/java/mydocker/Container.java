@@ -18,6 +18,7 @@ final class Container {
     private final Image image;
     private final ContainerLayer layer;
     private final Store store;
+    private List<String> given = List.of();
 
     Container(List<String> command, String hostname, boolean interactive, boolean tty, IdMaps idMaps,
             List<Volume> volumes, Store store, Image image, ContainerLayer layer) {
@@ -30,6 +31,12 @@ final class Container {
         this.store = store;
         this.image = image;
         this.layer = layer;
+    }
+
+    /** The variables of -e and --env-file, over the image's. */
+    Container env(List<String> variables) {
+        given = variables;
+        return this;
     }
 
     // tag::run[]
@@ -93,7 +100,7 @@ final class Container {
             String term = System.getenv("TERM");
             env.add("TERM=" + (term == null || term.isEmpty() ? "xterm" : term));
         }
-        return env;
+        return Env.merge(env, given);
     }
 
     private static void closeChildsEnds(int stdinFd, Terminal terminal) {

@@ -1,5 +1,7 @@
 package mydocker;
 
+import java.util.List;
+
 /**
  * The container's side: what happens in the cloned child, PID 1 of the new PID namespace,
  * between clone and the command. It is not run here but written down, as the {@link Plan} the
@@ -30,12 +32,32 @@ final class Init {
         }
         PivotRoot.into(plan, spec.root());        // last: everything above needs the host's tree
         setHostname(plan, spec.hostname());
-        enterWorkingDir(plan, spec.workingDir()); // after pivot_root: the image's path, resolved in its root
-        attachStdio(plan, spec);        // a new session always: the caller's terminal is not the container's
+        enterWorkingDir(plan, spec.workingDir(), RUN_HINT); // after pivot_root: resolved in its root
+        attachStdio(plan, spec.stdinFd(), spec.ttyFd()); // a new session always: the caller's terminal is not the container's
         Signals.resetForExec(plan);
         Exec.execve(plan, spec.command(), spec.env());
         // end::init[]
     }
+
+    // tag::exec[]
+    /**
+     * exec's side, after {@link Join#steps} put the child in the container's namespaces as
+     * its uid 0: fork, so that the command is born in the container's PID namespace, and set
+     * up the forked process as run sets up PID 1, minus what the container already has (its
+     * mounts, its hostname). The fork loses the parent-death signal: it is asked for again.
+     */
+    static void joined(Plan plan, String workingDir, int stdinFd, int ttyFd, List<String> command, List<String> env) {
+        plan.forkToParent();
+        CloneExec.dieWithParent(plan);
+        if (System.getenv("MYDOCKER_FAULT_SLOW_EXEC") != null) { // a test's window onto the process before execve
+            plan.pause(Long.parseLong(System.getenv("MYDOCKER_FAULT_SLOW_EXEC")), "fault injection");
+        }
+        enterWorkingDir(plan, workingDir, EXEC_HINT); // setns put the child at the container's "/"
+        attachStdio(plan, stdinFd, ttyFd);
+        Signals.resetForExec(plan);
+        Exec.execve(plan, command, env);
+    }
+    // end::exec[]
 
     // tag::hostname[]
     /** The UTS namespace holds a copy of the host's name; renaming it here leaves the host's alone. */
@@ -46,6 +68,9 @@ final class Init {
     }
     // end::hostname[]
 
+    private static final String RUN_HINT = "(the image's layers lack it: give -w a directory the image has, or add it to the image)";
+    private static final String EXEC_HINT = "(the container has no such directory: give another with -w)";
+
     // tag::workdir[]
     /**
      * The working directory that -w or the image names, or /. The caller or the image chose the
@@ -53,11 +78,10 @@ final class Init {
      * "..", and refuses the /proc/PID/fd links that lead out of it (CVE-2024-21626 ran a
      * container in a host directory that way).
      */
-    private static void enterWorkingDir(Plan plan, String dir) {
+    private static void enterWorkingDir(Plan plan, String dir, String hint) {
         int opened = plan.openat2(dir.isEmpty() ? "/" : dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
                 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, "O_PATH|O_DIRECTORY|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS");
-        plan.explain(e -> new MydockerException("the working directory: " + e.getMessage()
-                + " (the image's layers lack it: give -w a directory the image has, or add it to the image)"));
+        plan.explain(e -> new MydockerException("the working directory: " + e.getMessage() + " " + hint));
         plan.fchdir(opened);
     }
     // end::workdir[]
@@ -69,14 +93,14 @@ final class Init {
      * input with TIOCSTI. With -t the container's own pty becomes its terminal; without -i
      * stdin is /dev/null.
      */
-    private static void attachStdio(Plan plan, ContainerSpec spec) {
-        if (spec.ttyFd() >= 0) {
-            Terminal.becomeControlling(plan, spec.ttyFd());
+    private static void attachStdio(Plan plan, int stdinFd, int ttyFd) {
+        if (ttyFd >= 0) {
+            Terminal.becomeControlling(plan, ttyFd);
         } else {
             plan.setsid();
-            if (spec.stdinFd() >= 0) {
-                plan.dup3(spec.stdinFd(), 0);
-                plan.close(spec.stdinFd());
+            if (stdinFd >= 0) {
+                plan.dup3(stdinFd, 0);
+                plan.close(stdinFd);
             }
         }
     }

@@ -78,6 +78,13 @@ final class Plan {
     private static final long SYS_RT_SIGPROCMASK = ARM64 ? 135 : 14;
     private static final long SYS_EXECVE = ARM64 ? 221 : 59;
     private static final long SYS_CLOSE_RANGE = 436; // the same on every architecture
+    private static final long SYS_SETNS = ARM64 ? 268 : 308;
+    private static final long SYS_CLONE = ARM64 ? 220 : 56;
+    private static final long SYS_MUNMAP = ARM64 ? 215 : 11;
+    // <linux/sched.h>, <sys/prctl.h>
+    private static final long CLONE_PARENT = 0x00008000;
+    private static final long PR_SET_MM = 35;
+    private static final long PR_SET_MM_MAP = 14;
 
     /** One step, as the parent knows it: what to print, and how to explain its failure. */
     record Step(String call, Function<SyscallException, RuntimeException> explain) {}
@@ -105,6 +112,8 @@ final class Plan {
     private boolean traced;
     private long errnoAddress;
     private long record;
+    /** The step that forks (exec's), or -1: its caller reports the new pid and exits. */
+    private int forkStep = -1;
 
     /** syscall(2) through the child's entry, for the parent's clone and the child's exit. */
     static long syscall(long number, long a1, long a2, long a3, long a4, long a5) {
@@ -392,6 +401,59 @@ final class Plan {
         return this;
     }
 
+    /** setns(fd, nstype): joins the namespace that {@code fd}, a /proc/PID/ns file, names. */
+    Plan setns(int fd, long nstype, String type) {
+        step("setns(" + fd + ", " + type + ")", SYS_SETNS, fd, nstype);
+        return this;
+    }
+
+    // tag::fork[]
+    /**
+     * clone(CLONE_PARENT|SIGCHLD), a fork whose child is the JVM's child, not the caller's.
+     * The caller writes the record of this step (the new pid, in the JVM's PID namespace)
+     * and exits at once; the new process goes on with the next step. One fork per plan.
+     */
+    int forkToParent() {
+        forkStep = step("clone(CLONE_PARENT|SIGCHLD)", SYS_CLONE, CLONE_PARENT | Namespaces.SIGCHLD, 0, 0, 0, 0);
+        return forkStep;
+    }
+    // end::fork[]
+
+    int forkStep() {
+        return forkStep;
+    }
+
+    /** Where the child's records go: set before the steps that name it, checked again by seal. */
+    void statusFd(int fd) {
+        statusFd = fd;
+    }
+
+    int statusFd() {
+        return statusFd;
+    }
+
+    Plan munmap(long address, long length, String what) {
+        step("munmap(0x" + Long.toHexString(address) + ", " + length + ") <" + what + ">", SYS_MUNMAP, address, length);
+        return this;
+    }
+
+    /** prctl(PR_SET_MM, PR_SET_MM_MAP, map, size): {@code map} is a struct prctl_mm_map filled by the caller. */
+    Plan prctlSetMmMap(long map, int size, String what) {
+        step("prctl(PR_SET_MM, PR_SET_MM_MAP, {" + what + "}, " + size + ")", SYS_PRCTL, PR_SET_MM, PR_SET_MM_MAP,
+                map, size);
+        return this;
+    }
+
+    /** ppoll(NULL, 0, {ms}, NULL): sleeps; fault injection only, to hold a step open for a test. */
+    Plan pause(long ms, String why) {
+        long timespec = struct(16);
+        jnr.ffi.Pointer p = jnr.ffi.Pointer.wrap(Syscalls.RUNTIME, timespec);
+        p.putLong(0, ms / 1000);
+        p.putLong(8, ms % 1000 * 1_000_000);
+        step("ppoll(NULL, 0, {" + ms + " ms}) <" + why + ">", SYS_PPOLL, 0, 0, timespec, 0);
+        return this;
+    }
+
     /** {@code fd} is used by a step: closing the inherited descriptors spares it. */
     Plan keep(int fd) {
         kept.add(fd);
@@ -477,7 +539,9 @@ final class Plan {
             boolean failed = result == -1
                     ? errno != tolerated[t] && errno != tolerated[t + 1] && errno != tolerated[t + 2]
                     : expected[i] != NO_EXPECTATION && result != expected[i];
-            if (failed || traced) {
+            // After the fork only its caller reports it: the parent learns the new pid from it.
+            boolean forked = i == forkStep;
+            if (forked ? result != 0 : failed || traced) {
                 IO.putInt(record, i);
                 IO.putInt(record + 4, errno);
                 IO.putLong(record + 8, result);
@@ -485,6 +549,9 @@ final class Plan {
             }
             if (failed) {
                 return;
+            }
+            if (forked && result > 0) {
+                INVOKER.invokeN6(SIX_LONGS, SYSCALL, SYS_EXIT_GROUP, 0, 0, 0, 0, 0);
             }
         }
     }

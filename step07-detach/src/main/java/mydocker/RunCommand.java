@@ -11,7 +11,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code mydocker run [-i] [-t] [-h NAME] [--uidmap C:H:N]... [--gidmap C:H:N]... [--name NAME] [--rm]
- * [-w DIR] [-v SRC:DST[:ro]]... [--mount type=bind,source=SRC,target=DST[,readonly]]... IMAGE [CMD [ARG...]]}
+ * [-w DIR] [-v SRC:DST[:ro]]... [--mount type=bind,source=SRC,target=DST[,readonly]]... [-e KEY[=VALUE]]...
+ * [--env-file FILE]... IMAGE [CMD [ARG...]]}
  */
 @Command(name = "run", sortOptions = false, description = "Run a command in a new container of an image.")
 final class RunCommand implements Callable<Integer> {
@@ -58,6 +59,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "The command's working directory in the container.")
     String workdir;
 
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY[=VALUE]",
+            description = "Set a variable over the image's; KEY alone takes the caller's value (repeatable).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--env-file", paramLabel = "FILE", description = "Read KEY=VALUE lines from FILE (repeatable).")
+    List<String> envFiles = new ArrayList<>();
+
     @Option(names = "--help", usageHelp = true, description = "Show this help.")
     boolean help;
 
@@ -81,6 +89,7 @@ final class RunCommand implements Callable<Integer> {
         }
         IdMaps idMaps = IdMaps.of(uidmap, gidmap);
         List<Volume> volumes = volumes();
+        List<String> given = Env.given(envFiles, env);
         Store store = Store.open();
         Image img = Image.load(store, image);
         if (workdir != null) {
@@ -97,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
         ContainerLayer layer = ContainerLayer.create(store, img, name, cmd, volumes, idMaps, rm);
         // As docker does, a container is its own host, named by its id unless -h says otherwise.
         String host = hostname.isEmpty() ? layer.id() : hostname;
-        return new Container(cmd, host, interactive, tty, idMaps, volumes, store, img, layer).run();
+        return new Container(cmd, host, interactive, tty, idMaps, volumes, store, img, layer).env(given).run();
     }
 
     // tag::volumes[]

@@ -142,6 +142,7 @@ final class Archives {
         private final Map<Integer, String> wrongDiffIds = new LinkedHashMap<>();
         private final List<Integer> corrupted = new ArrayList<>();
         private String workingDir = "";
+        private final List<String> env = new ArrayList<>(List.of("PATH=/usr/bin:/bin:/usr/sbin:/sbin"));
 
         Image layer(byte[] tar, boolean gzip) {
             tars.add(tar);
@@ -170,6 +171,12 @@ final class Archives {
         /** The config's WorkingDir, which the layers need not hold. */
         Image workingDir(String dir) {
             workingDir = dir;
+            return this;
+        }
+
+        /** More variables in the config's Env. */
+        Image env(String... variables) {
+            env.addAll(List.of(variables));
             return this;
         }
 
@@ -252,7 +259,7 @@ final class Archives {
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("architecture", "aarch64".equals(System.getProperty("os.arch")) ? "arm64" : "amd64");
             config.put("os", "linux");
-            config.put("config", Map.of("Cmd", List.of("/bin/sh"), "Env", List.of("PATH=/usr/bin:/bin:/usr/sbin:/sbin"),
+            config.put("config", Map.of("Cmd", List.of("/bin/sh"), "Env", env,
                     "WorkingDir", workingDir));
             config.put("rootfs", Map.of("type", "layers", "diff_ids", diffIds));
             return JSON.std.asBytes(config);
