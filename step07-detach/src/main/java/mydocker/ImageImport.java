@@ -80,6 +80,52 @@ final class ImageImport {
     }
     // end::import[]
 
+    /** The layers of a pulled image, in the manifest's order, as their downloads finish. */
+    interface Blobs {
+        /** The layer's blob, downloaded and checked against its digest; null if the store had the layer. */
+        Path layer(int i) throws IOException;
+
+        void extracted(int i);
+    }
+
+    // tag::pulled[]
+    /**
+     * A pulled image: the registry's config, and its layers' blobs in tmp/, each extracted as
+     * import extracts a layout's and deleted, into the same store layers and image file.
+     */
+    Image pulled(String name, Map<String, Object> config, Blobs blobs) throws IOException {
+        Image.checkName(name);
+        try {
+            List<String> diffIds = diffIds(config);
+            List<String> layers = new ArrayList<>();
+            for (int i = 0; i < diffIds.size(); i++) {
+                Path blob = blobs.layer(i);
+                String diffId = diffIds.get(i);
+                if (Files.isDirectory(store.layer(diffId))) {
+                    layers.add(diffId); // the store had it, or an earlier line of this manifest brought it
+                } else if (blob == null) {
+                    throw new MydockerException("pull " + name + ": layer " + diffId + " was removed meanwhile; pull again");
+                } else {
+                    layers.add(layer(blob, null, diffId)); // the blob's own digest was checked as it arrived
+                }
+                if (blob != null) {
+                    Files.deleteIfExists(blob);
+                    blobs.extracted(i);
+                }
+            }
+            Image image = withConfig(name, layers, config);
+            image.save(store);
+            return image;
+        } catch (IOException | RuntimeException e) {
+            removeNewLayers();
+            if (Store.isFull(e)) {
+                throw store.full("pull " + name);
+            }
+            throw e;
+        }
+    }
+    // end::pulled[]
+
     private Image fromImageDirectory(Path dir, String name) throws IOException {
         if (Files.exists(dir.resolve("oci-layout")) && Files.exists(dir.resolve("index.json"))) {
             return fromOciLayout(dir, name);
@@ -161,6 +207,7 @@ final class ImageImport {
             MessageDigest raw = LayerTar.sha256();
             LayerTar.Extracted x;
             try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), raw)) {
+                in.on(blobDigest != null); // pull hashed the blob as it arrived: a second pass would only cost
                 x = LayerTar.extract(in, tmp);
                 in.transferTo(OutputStream.nullOutputStream());
             }

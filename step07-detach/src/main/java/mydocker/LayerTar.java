@@ -688,7 +688,7 @@ final class LayerTar {
         }
         if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
                 && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
-            throw new MydockerException("zstd-compressed layers are not supported; re-export the image with gzip");
+            return new com.github.luben.zstd.ZstdInputStream(in); // layers pushed with --compression-format zstd
         }
         return in;
     }

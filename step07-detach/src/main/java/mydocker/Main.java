@@ -8,9 +8,9 @@ import picocli.CommandLine.ScopeType;
 /** {@code mydocker}: the command line. Errors are one line on stderr; --debug adds the stack trace. */
 @Command(name = "mydocker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A small container runtime, built one Linux capability at a time.",
-        subcommands = {RunCommand.class, ExecCommand.class, Doctor.class, ImageCommands.Import.class, ImageCommands.Images.class,
-            ImageCommands.Rmi.class, ImageCommands.Commit.class, ImageCommands.Save.class, ContainerCommands.Ps.class,
-            ContainerCommands.Inspect.class, ContainerCommands.Rm.class, ContainerCommands.Diff.class})
+        subcommands = {RunCommand.class, ExecCommand.class, Doctor.class, ImageCommands.Import.class, Pull.class,
+            ImageCommands.Images.class, ImageCommands.Rmi.class, ImageCommands.Commit.class, ImageCommands.Save.class,
+            ContainerCommands.Ps.class, ContainerCommands.Inspect.class, ContainerCommands.Rm.class, ContainerCommands.Diff.class})
 public final class Main {
 
     @Option(names = "--trace", scope = ScopeType.INHERIT,
