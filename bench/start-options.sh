@@ -32,7 +32,7 @@ variant() {
     case " $* " in *" cds "*) ;; *) rm -f "$dir/target/mydocker.jsa" ;; esac
     case " $* " in
     *" jit "*)
-        sed -i 's/run|doctor) set -- -Xint "$@"; break ;;/run|doctor) break ;;/' "$dir/mydocker"
+        sed -i 's/run|doctor) jit=-Xint; break ;;/run|doctor) break ;;/' "$dir/mydocker"
         if ! grep -q 'run|doctor) break ;;' "$dir/mydocker"; then
             echo "start-options.sh: could not take -Xint out of the launcher" >&2
             exit 1
