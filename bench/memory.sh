@@ -74,6 +74,22 @@ measure() {
     echo "$line"
 }
 
+# detached NAME MYDOCKER...: `run -d` a sleeping container with the launcher command MYDOCKER,
+# read the memory of its waiter (the parent of its PID 1) once it waits, then `rm -f` it.
+detached() {
+    local name=$1
+    shift
+    local id pid waiter line
+    id=$("$@" run -d busybox /bin/sleep 60)
+    pid=$("$@" inspect "$id" | awk '/"pid"/ {gsub(/[^0-9]/, "", $3); print $3}')
+    waiter=$(awk '{print $4}' "/proc/$pid/stat")
+    sleep 1 # the waiter's JVM is up: it reads the output pipe before the id is printed
+    line="$(kb "/proc/$waiter/status" VmRSS),$(kb "/proc/$waiter/status" RssAnon),$(kb "/proc/$waiter/status" RssFile),$(kb "/proc/$waiter/smaps_rollup" Pss)"
+    "$@" rm -f "$id" >/dev/null
+    echo "$name: RSS,anon,file,PSS kB: $line" >&2
+    echo "$line"
+}
+
 # row NAME SAMPLES WATCH CMD...: the sample of median RSS, in MB.
 rows=()
 row() {
@@ -81,7 +97,11 @@ row() {
     shift 2
     local all=() i
     for ((i = 0; i < samples; i++)); do
-        all+=("$(measure "$name" "$@")")
+        if [ "$1" = detached ]; then
+            all+=("$(detached "$name" "${@:2}")")
+        else
+            all+=("$(measure "$name" "$@")")
+        fi
     done
     local mid
     mid=$(printf '%s\n' "${all[@]}" | sort -t, -k1,1n | sed -n "$(((samples + 1) / 2))p")
@@ -101,6 +121,11 @@ for s in step04-overlayfs step05-volumes; do
     row "mydocker ${s%%-*} (user)" "$samples" self $as_user env MYDOCKER_ROOT="$user_store" \
         "$repo/$s/mydocker" run --rm busybox /bin/sleep 3
 done
+[ -r "$repo/step07-detach/target/mydocker.jar" ] || (cd "$repo" && mvn -q -pl step07-detach package -DskipTests)
+row "mydocker step07 -d: waiter (root)" "$samples" detached env MYDOCKER_ROOT="$(store step07-detach root)" \
+    "$repo/step07-detach/mydocker"
+row "mydocker step07 -d: waiter (user)" "$samples" detached $as_user env MYDOCKER_ROOT="$(store step07-detach user)" \
+    "$repo/step07-detach/mydocker"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p "$results"

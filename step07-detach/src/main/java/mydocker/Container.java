@@ -49,11 +49,7 @@ final class Container {
                 terminal.copyWindowSize(); // now: the command may ask for it as soon as it starts
             }
             int stdinFd = interactive || tty ? -1 : Syscalls.open("/dev/null", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
-            ContainerSpec spec = new ContainerSpec(command, containerEnv(), hostname, stdinFd,
-                    terminal == null ? -1 : terminal.slave, terminal == null ? null : Dev.ttyPath(terminal.slave),
-                    image.lowerdirs(store), layer.upper.toString(), layer.work.toString(), layer.merged.toString(),
-                    Dev.nodes(layer.dir), image.workingDir(), volumes);
-            int pid = startContainer(spec);
+            int pid = startContainer(spec(stdinFd, terminal), -1);
             layer.started(pid);
             closeChildsEnds(stdinFd, terminal);
             int status = ExitStatus.of(waitFor(pid, terminal));
@@ -68,12 +64,52 @@ final class Container {
     }
     // end::run[]
 
+    // tag::run-detached[]
+    /**
+     * {@code run -d}, in the shim (see {@link Detach}): the same start, with the container's
+     * stdout and stderr on one pipe, whose read end the waiter this process becomes copies
+     * to the log. Returns only if the start failed.
+     */
+    void runDetached() {
+        int[] output = Syscalls.pipe2(Syscalls.O_CLOEXEC);
+        int pid;
+        try {
+            int stdinFd = Syscalls.open("/dev/null", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
+            pid = startContainer(spec(stdinFd, null), output[1]);
+            layer.started(pid);
+            Syscalls.close(stdinFd);
+            Syscalls.close(output[1]); // the container holds the only write ends: end of file when it is gone
+        } catch (RuntimeException e) {
+            layer.cleanUp();
+            throw e;
+        }
+        Detach.becomeWaiter(store, layer, pid, output[0]);
+    }
+    // end::run-detached[]
+
+    private ContainerSpec spec(int stdinFd, Terminal terminal) {
+        return new ContainerSpec(command, containerEnv(), hostname, stdinFd,
+                terminal == null ? -1 : terminal.slave, terminal == null ? null : Dev.ttyPath(terminal.slave),
+                image.lowerdirs(store), layer.upper.toString(), layer.work.toString(), layer.merged.toString(),
+                Dev.nodes(layer.dir), image.workingDir(), volumes);
+    }
+
     // tag::start-container[]
-    /** Clones the container, and writes its id maps while it waits for the go-ahead. */
-    private int startContainer(ContainerSpec spec) {
+    /**
+     * Clones the container, and writes its id maps while it waits for the go-ahead. With an
+     * {@code output} descriptor, that is the container's stdout and stderr: made so before
+     * Init's first step, which closes every other inherited descriptor, that one too.
+     */
+    private int startContainer(ContainerSpec spec, int output) {
         try {
             // Signals are forwarded from clone on: the command may be running before start returns.
-            return CloneExec.start(Namespaces.CONTAINER, plan -> Init.plan(plan, spec), pid -> {
+            return CloneExec.start(Namespaces.CONTAINER, plan -> {
+                if (output >= 0) {
+                    plan.dup3(output, 1);
+                    plan.dup3(output, 2);
+                }
+                Init.plan(plan, spec);
+            }, pid -> {
                 Signals.forward(pid);
                 idMaps.write(pid);
             });

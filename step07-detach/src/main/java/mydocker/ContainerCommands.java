@@ -28,19 +28,41 @@ final class ContainerCommands {
 
         @Override
         public Integer call() {
-            System.out.printf("%-12s  %-16s  %-12s  %-24s  %-12s  %s%n", "CONTAINER ID", "NAME", "IMAGE", "COMMAND",
+            System.out.printf("%-12s  %-16s  %-12s  %-24s  %-26s  %s%n", "CONTAINER ID", "NAME", "IMAGE", "COMMAND",
                     "STATUS", "CREATED");
             for (ContainerState c : ContainerState.all(Store.open())) {
                 boolean running = c.running();
                 if (!all && !running) {
                     continue;
                 }
-                String status = running ? "Up" : c.status().equals("exited") ? "Exited (" + c.exitCode() + ")" : "Dead";
                 String command = String.join(" ", c.command()).replaceAll("\\s", " ");
-                System.out.printf("%-12s  %-16s  %-12s  %-24s  %-12s  %s%n", c.id(), c.name(), c.image(),
-                        command.length() > 24 ? command.substring(0, 21) + "..." : command, status, c.created());
+                System.out.printf("%-12s  %-16s  %-12s  %-24s  %-26s  %s%n", c.id(), c.name(), c.image(),
+                        command.length() > 24 ? command.substring(0, 21) + "..." : command, status(c, running), c.created());
             }
             return 0;
+        }
+
+        // tag::ps-status[]
+        /** As docker words it: Up 5 seconds, Exited (0) 3 minutes ago. */
+        static String status(ContainerState c, boolean running) {
+            if (running) {
+                return "Up " + ago(c.startedAt());
+            }
+            if (!c.status().equals("exited")) {
+                return "Dead";
+            }
+            String exited = "Exited (" + c.exitCode() + ")";
+            return c.finishedAt().isEmpty() ? exited : exited + " " + ago(c.finishedAt()) + " ago";
+        }
+        // end::ps-status[]
+
+        private static String ago(String instant) {
+            if (instant.isEmpty()) {
+                return "";
+            }
+            long s = java.time.Duration.between(java.time.Instant.parse(instant), java.time.Instant.now()).toSeconds();
+            return s < 1 ? "Less than a second" : s < 120 ? s + " seconds" : s < 7200 ? s / 60 + " minutes"
+                    : s < 172800 ? s / 3600 + " hours" : s / 86400 + " days";
         }
     }
 
@@ -60,8 +82,11 @@ final class ContainerCommands {
         }
     }
 
-    @Command(name = "rm", description = "Remove an exited container and its layer.")
+    @Command(name = "rm", description = "Remove an exited container and its layer (-f: a running one too).")
     static final class Rm implements Callable<Integer> {
+        @Option(names = {"-f", "--force"}, description = "Kill a running container first (SIGKILL, as docker rm -f).")
+        boolean force;
+
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> containers;
 
@@ -69,11 +94,19 @@ final class ContainerCommands {
         public Integer call() throws IOException {
             Store store = Store.open();
             for (String name : containers) {
+                if (force) {
+                    // Outside the lock: the waiter's recorder takes it to write how the container ended.
+                    if (Stop.stop(store, ContainerState.find(store, name), -1) == null) {
+                        System.out.println(name); // it was --rm: its waiter removed it
+                        continue;
+                    }
+                }
                 // Under the lock: two rm of one container, or an rm and a run taking its name, take turns.
                 store.locked("containers", () -> {
                     ContainerState c = ContainerState.find(store, name);
                     if (c.running()) {
-                        throw new MydockerException("container " + c.name() + " is running; let it exit first");
+                        throw new MydockerException("container " + c.name() + " is running; stop it first (mydocker stop "
+                                + c.name() + "), or remove it with rm -f");
                     }
                     store.discard(store.container(c.id())); // gone from ps at once, then deleted in tmp/
                     System.out.println(c.name());
@@ -81,6 +114,228 @@ final class ContainerCommands {
                 });
             }
             return 0;
+        }
+    }
+
+    // tag::stop[]
+    @Command(name = "stop", description = "Stop a running container: SIGTERM to its PID 1, SIGKILL after the grace period.")
+    static final class Stop implements Callable<Integer> {
+        @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Seconds to wait before SIGKILL (default 10).")
+        int seconds = 10;
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> containers;
+
+        @Override
+        public Integer call() {
+            if (seconds < 0) {
+                throw new MydockerException("-t " + seconds + ": the grace period is a number of seconds, 0 or more"
+                        + " (see: mydocker stop --help)");
+            }
+            Store store = Store.open();
+            for (String name : containers) {
+                stop(store, ContainerState.find(store, name), seconds * 1000L);
+                System.out.println(name); // a stopped one too, as docker does
+            }
+            return 0;
+        }
+
+        /**
+         * Signals through a pidfd, then waits for the waiter (or the foreground run) to record
+         * the exit: afterwards ps -a shows it. {@code graceMs} -1: SIGKILL at once. Returns the
+         * state as recorded, or null if the container is gone (--rm).
+         */
+        static ContainerState stop(Store store, ContainerState c, long graceMs) {
+            int pidfd = c.running() ? Pidfd.open(c) : -1;
+            if (pidfd >= 0) {
+                try {
+                    if (graceMs >= 0) {
+                        Pidfd.signal(pidfd, Signals.SIGTERM); // ignored by a PID 1 without a handler for it
+                    }
+                    if (graceMs < 0 || !Pidfd.awaitExit(pidfd, graceMs)) {
+                        Pidfd.signal(pidfd, Signals.SIGKILL);
+                        Pidfd.awaitExit(pidfd, -1);
+                    }
+                } finally {
+                    Syscalls.close(pidfd);
+                }
+            }
+            return recorded(store, c.id());
+        }
+        // end::stop[]
+
+        /** The state once nothing reads running any more: the recorder has written it, or a repair has. */
+        private static ContainerState recorded(Store store, String id) {
+            while (true) {
+                ContainerState now = ContainerState.all(store).stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+                if (now == null || !now.status().equals("running") || now.orphaned()) {
+                    return now;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return now;
+                }
+            }
+        }
+    }
+
+    /** The waiter's last act, in a mydocker JVM of its own: how the container ended, and --rm. */
+    @Command(name = "_exited", hidden = true)
+    static final class Exited implements Callable<Integer> {
+        @Parameters(index = "0")
+        String id;
+
+        @Parameters(index = "1")
+        int status;
+
+        @Parameters(index = "2")
+        String end;
+
+        @Override
+        public Integer call() throws IOException {
+            Store store = Store.open();
+            store.locked("containers", () -> {
+                Path dir = store.container(id);
+                if (!Files.exists(dir.resolve("state.json"))) {
+                    return null; // rm -f was first
+                }
+                ContainerState c = ContainerState.load(dir);
+                if (c.autoRemove()) {
+                    store.discard(dir);
+                } else {
+                    c.exited(status, end).save(store);
+                }
+                return c;
+            });
+            return 0;
+        }
+    }
+
+    // tag::logs[]
+    /**
+     * The container's output from its two log files, the older first; -f goes on reading the
+     * current one as the waiter writes it, across a rotation, until the container has exited:
+     * the waiter writes everything before it records the exit.
+     */
+    @Command(name = "logs", description = "Print a detached container's output (stdout and stderr, in order).")
+    static final class Logs implements Callable<Integer> {
+        @Option(names = {"-f", "--follow"}, description = "Follow the output until the container exits.")
+        boolean follow;
+
+        @Option(names = "--tail", paramLabel = "N", description = "Only the last N lines.")
+        int tail = -1;
+
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String container;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            Store store = Store.open();
+            ContainerState c = ContainerState.find(store, container);
+            Path log = store.container(c.id()).resolve("container.log");
+            java.io.OutputStream out = new java.io.BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
+            java.nio.channels.FileChannel current = openLog(log);
+            if (tail >= 0) {
+                out.write(lastLines(log, current, tail));
+            } else {
+                Path old = Path.of(log + ".1");
+                if (Files.exists(old)) {
+                    Files.copy(old, out);
+                }
+                copy(current, out);
+            }
+            out.flush();
+            while (follow) {
+                boolean exited = !running(store, c.id()); // before the read: what was written before the exit is all read
+                if (current != null && !sameFile(current, log)) {
+                    copy(current, out); // rotated: the rest of the old file, then the new one from its start
+                    current.close();
+                    current = openLog(log);
+                }
+                if (current == null) {
+                    current = openLog(log);
+                }
+                copy(current, out);
+                out.flush();
+                if (exited) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            return 0;
+        }
+        // end::logs[]
+
+        private static boolean running(Store store, String id) {
+            return ContainerState.all(store).stream().anyMatch(s -> s.id().equals(id) && s.running());
+        }
+
+        private Object currentKey;
+
+        /** Opens the current log, and notes which file it is: the same before and after the open, so no rotation between. */
+        private java.nio.channels.FileChannel openLog(Path log) throws IOException {
+            while (true) {
+                Object before = key(log);
+                if (before == null) {
+                    return null; // a foreground container's output went to its terminal; or nothing written yet
+                }
+                java.nio.channels.FileChannel channel;
+                try {
+                    channel = java.nio.channels.FileChannel.open(log);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue;
+                }
+                if (before.equals(key(log))) {
+                    currentKey = before;
+                    return channel;
+                }
+                channel.close();
+            }
+        }
+
+        private boolean sameFile(java.nio.channels.FileChannel open, Path log) throws IOException {
+            return currentKey.equals(key(log));
+        }
+
+        private static Object key(Path log) throws IOException {
+            try {
+                return Files.readAttributes(log, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            } catch (java.nio.file.NoSuchFileException e) {
+                return null;
+            }
+        }
+
+        private static void copy(java.nio.channels.FileChannel in, java.io.OutputStream out) throws IOException {
+            if (in == null) {
+                return;
+            }
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+            while (in.read(buf) > 0) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+        }
+
+        /** The last {@code n} lines of the old file and the current one together. */
+        private static byte[] lastLines(Path log, java.nio.channels.FileChannel current, int n) throws IOException {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            Path old = Path.of(log + ".1");
+            if (Files.exists(old)) {
+                Files.copy(old, all);
+            }
+            copy(current, all);
+            byte[] b = all.toByteArray();
+            int lines = 0;
+            // A last line without its newline counts as a line.
+            int i = b.length > 0 && b[b.length - 1] == '\n' ? b.length - 1 : b.length;
+            for (; i > 0; i--) {
+                if (b[i - 1] == '\n' && ++lines == n) {
+                    break;
+                }
+            }
+            return java.util.Arrays.copyOfRange(b, n == 0 ? b.length : i, b.length);
         }
     }
 

@@ -59,7 +59,7 @@ final class ContainerLayer {
                 ContainerState state = new ContainerState(id, unique, image.name(), command, Instant.now().toString(),
                         "created", 0, 0, ContainerState.runnerPid(),
                         ContainerState.startOf(ContainerState.runnerPid()), removeOnExit,
-                        volumes.stream().map(Volume::toString).toList());
+                        volumes.stream().map(Volume::toString).toList(), "", "", "");
                 ContainerLayer layer = new ContainerLayer(store, state, removeOnExit);
                 try {
                     if (Syscalls.C.geteuid() == 0 && idMaps.hostUid(0) != 0) {
@@ -94,12 +94,12 @@ final class ContainerLayer {
     }
 
     void started(int pid) {
-        state = state.with("running", 0, pid);
+        state = state.started(pid);
         state.save(store);
     }
 
     void exited(int status) {
-        state = state.with("exited", status, 0);
+        state = state.exited(status, Instant.now().toString());
         state.save(store);
     }
 

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 
 /** What {@code ps -a} and {@code inspect} show of a container: containers/ID/state.json, rewritten at start and at exit. */
 record ContainerState(String id, String name, String image, List<String> command, String created, String status,
-        int exitCode, int pid, long runner, String runnerStart, boolean autoRemove, List<String> volumes) {
+        int exitCode, int pid, long runner, String runnerStart, boolean autoRemove, List<String> volumes,
+        String pidStart, String startedAt, String finishedAt) {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}");
 
@@ -26,8 +27,22 @@ record ContainerState(String id, String name, String image, List<String> command
         return name;
     }
 
-    ContainerState with(String newStatus, int newExitCode, int newPid) {
-        return new ContainerState(id, name, image, command, created, newStatus, newExitCode, newPid, runner, runnerStart, autoRemove, volumes);
+    /** Running: its PID 1, when that started (a pid reused since has another start), and now. */
+    ContainerState started(int newPid) {
+        return new ContainerState(id, name, image, command, created, "running", 0, newPid, runner, runnerStart,
+                autoRemove, volumes, startOf(newPid), Instant.now().toString(), "");
+    }
+
+    /** Exited with {@code code} at {@code at}. */
+    ContainerState exited(int code, String at) {
+        return new ContainerState(id, name, image, command, created, "exited", code, 0, runner, runnerStart,
+                autoRemove, volumes, "", startedAt, at);
+    }
+
+    /** The process that waits for it now: a detached container's waiter. */
+    ContainerState waitedBy(long newRunner) {
+        return new ContainerState(id, name, image, command, created, status, exitCode, pid, newRunner, startOf(newRunner),
+                autoRemove, volumes, pidStart, startedAt, finishedAt);
     }
 
     void save(Store store) {
@@ -44,6 +59,9 @@ record ContainerState(String id, String name, String image, List<String> command
         json.put("runnerStart", runnerStart);
         json.put("autoRemove", autoRemove);
         json.put("volumes", volumes);
+        json.put("pidStart", pidStart);
+        json.put("startedAt", startedAt);
+        json.put("finishedAt", finishedAt);
         try {
             Store.writeWithSpare(store.container(id).resolve("state.json"), JSON.std.asString(json));
         } catch (IOException e) {
@@ -62,7 +80,8 @@ record ContainerState(String id, String name, String image, List<String> command
                     (String) json.get("status"), ((Number) json.get("exitCode")).intValue(),
                     ((Number) json.get("pid")).intValue(), json.get("runner") instanceof Number n ? n.longValue() : 0,
                     (String) json.getOrDefault("runnerStart", ""), Boolean.TRUE.equals(json.get("autoRemove")),
-                    Image.strings(json.get("volumes"), "its volumes"));
+                    Image.strings(json.get("volumes"), "its volumes"), (String) json.getOrDefault("pidStart", ""),
+                    (String) json.getOrDefault("startedAt", ""), (String) json.getOrDefault("finishedAt", ""));
         } catch (IOException | RuntimeException e) {
             throw new MydockerException("reading " + dir.resolve("state.json"), e);
         }
@@ -104,7 +123,7 @@ record ContainerState(String id, String name, String image, List<String> command
 
     /** Whether its PID 1 is still alive. */
     boolean running() {
-        return status.equals("running") && alive(pid);
+        return status.equals("running") && alive(pid) && (pidStart.isEmpty() || startOf(pid).equals(pidStart));
     }
 
     private static boolean alive(long pid) {
@@ -132,7 +151,7 @@ record ContainerState(String id, String name, String image, List<String> command
             return false;
         }
         boolean runnerGone = runner == 0 || runnerStart.isEmpty() ? !alive(runner) : !startOf(runner).equals(runnerStart);
-        return runnerGone && !alive(pid);
+        return runnerGone && !(alive(pid) && (pidStart.isEmpty() || startOf(pid).equals(pidStart)));
     }
 
     /**
@@ -149,13 +168,13 @@ record ContainerState(String id, String name, String image, List<String> command
         if (!c.orphaned()) {
             return c;
         }
-        ContainerState exited = c.with("exited", 128 + Signals.SIGKILL, 0);
+        ContainerState exited = c.exited(128 + Signals.SIGKILL, "");
         if (c.autoRemove) {
             store.discard(dir);
         } else {
             exited.save(store); // on a full store too: the spare state file is for this
         }
-        System.err.println("mydocker: container " + c.name + " lost its mydocker run, which was killed; "
+        System.err.println("mydocker: container " + c.name + " lost its mydocker run or waiter, which was killed; "
                 + (c.autoRemove ? "removed it (--rm)" : "it now reads exited (137)"));
         return c.autoRemove ? null : exited;
     }

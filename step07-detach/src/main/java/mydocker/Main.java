@@ -10,7 +10,8 @@ import picocli.CommandLine.ScopeType;
         description = "A small container runtime, built one Linux capability at a time.",
         subcommands = {RunCommand.class, ExecCommand.class, Doctor.class, ImageCommands.Import.class, Pull.class,
             ImageCommands.Images.class, ImageCommands.Rmi.class, ImageCommands.Commit.class, ImageCommands.Save.class,
-            ContainerCommands.Ps.class, ContainerCommands.Inspect.class, ContainerCommands.Rm.class, ContainerCommands.Diff.class})
+            ContainerCommands.Ps.class, ContainerCommands.Inspect.class, ContainerCommands.Rm.class, ContainerCommands.Diff.class,
+            ContainerCommands.Logs.class, ContainerCommands.Stop.class, ContainerCommands.Exited.class})
 public final class Main {
 
     @Option(names = "--trace", scope = ScopeType.INHERIT,
@@ -20,7 +21,11 @@ public final class Main {
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print a stack trace with an error.")
     static boolean debug;
 
+    /** The command line as given: run -d starts its shim with it. */
+    static String[] argv = new String[0];
+
     public static void main(String[] args) {
+        argv = args;
         System.exit(run(args));
     }
 

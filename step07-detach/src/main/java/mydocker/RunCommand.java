@@ -46,6 +46,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--rm", description = "Remove the container's files when it exits.")
     boolean rm;
 
+    @Option(names = {"-d", "--detach"}, description = "Run in the background and print the container's id.")
+    boolean detach;
+
+    @Option(names = Detach.SHIM, hidden = true)
+    boolean shim;
+
     // tag::options[]
     @Option(names = {"-v", "--volume"}, paramLabel = "SRC:DST[:ro]",
             description = "Bind the host path SRC at DST in the container, read-only with :ro (repeatable).")
@@ -77,8 +83,20 @@ final class RunCommand implements Callable<Integer> {
     List<String> command = new ArrayList<>();
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, java.io.IOException {
         Trace.enable(main.tracing(), "run");
+        // tag::detach[]
+        if (detach && tty) {
+            throw new MydockerException("-t with -d: a detached container gets no terminal here;"
+                    + " drop -t, and read its output with mydocker logs");
+        }
+        if (detach && !shim) {
+            return Detach.spawnShim(Main.argv);
+        }
+        if (shim) {
+            Detach.newSession(); // first: nothing of the caller's session may reach the container's parent
+        }
+        // end::detach[]
         if (!hostname.isEmpty() && !HOSTNAME.matcher(hostname).matches()) {
             throw new MydockerException("invalid hostname " + Trace.quote(hostname)
                     + ": use letters, digits, '-' and '.', at most 64 characters");
@@ -106,7 +124,11 @@ final class RunCommand implements Callable<Integer> {
         ContainerLayer layer = ContainerLayer.create(store, img, name, cmd, volumes, idMaps, rm);
         // As docker does, a container is its own host, named by its id unless -h says otherwise.
         String host = hostname.isEmpty() ? layer.id() : hostname;
-        return new Container(cmd, host, interactive, tty, idMaps, volumes, store, img, layer).env(given).run();
+        Container container = new Container(cmd, host, interactive, tty, idMaps, volumes, store, img, layer).env(given);
+        if (shim) {
+            container.runDetached(); // returns only if the start failed, by throwing
+        }
+        return container.run();
     }
 
     // tag::volumes[]
