@@ -1,0 +1,108 @@
+package mydocker;
+
+import java.util.List;
+
+/**
+ * The container's side: what happens in the cloned child, PID 1 of the new PID namespace,
+ * between clone and the command. It is not run here but written down, as the {@link Plan} the
+ * child runs: one line per step, in the order the kernel needs.
+ */
+final class Init {
+
+    // <fcntl.h>, <linux/openat2.h>; arm64 numbers O_DIRECTORY differently from x86-64
+    private static final long O_PATH = 010000000;
+    private static final long O_DIRECTORY = "aarch64".equals(System.getProperty("os.arch")) ? 040000 : 0200000;
+    private static final long O_CLOEXEC = 02000000;
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    private static final long RESOLVE_IN_ROOT = 0x10;
+
+    private Init() {}
+
+    static void plan(Plan plan, ContainerSpec spec) {
+        // tag::init[]
+        Exec.closeInherited(plan, spec.stdinFd(), spec.ttyFd()); // first: nothing of the caller's may be reached by a path
+        MountPropagation.makePrivate(plan); // before any mount: no mount of ours may reach the host
+        OverlayRoot.mount(plan, spec.lowerdirs(), spec.upper(), spec.work(), spec.root());
+        Proc.mount(plan, spec.root() + "/proc");  // while the host's /proc is still there to compare
+        Proc.mask(plan, spec.root() + "/proc");   // what runc masks: host-wide files hidden, settings read-only
+        Sysfs.mountReadOnly(plan, spec.root() + "/sys");
+        Dev.setup(plan, spec.root() + "/dev", spec.devNodes(), spec.ttyPath());
+        for (Volume volume : spec.volumes()) {
+            VolumeMount.mount(plan, volume, spec.root()); // after /proc and /dev, whose mounts would hide one below them
+        }
+        PivotRoot.into(plan, spec.root());        // last: everything above needs the host's tree
+        setHostname(plan, spec.hostname());
+        enterWorkingDir(plan, spec.workingDir(), RUN_HINT); // after pivot_root: resolved in its root
+        attachStdio(plan, spec.stdinFd(), spec.ttyFd()); // a new session always: the caller's terminal is not the container's
+        Signals.resetForExec(plan);
+        Exec.execve(plan, spec.command(), spec.env());
+        // end::init[]
+    }
+
+    // tag::exec[]
+    /**
+     * exec's side, after {@link Join#steps} put the child in the container's namespaces as
+     * its uid 0: fork, so that the command is born in the container's PID namespace, and set
+     * up the forked process as run sets up PID 1, minus what the container already has (its
+     * mounts, its hostname). The fork loses the parent-death signal: it is asked for again.
+     */
+    static void joined(Plan plan, String workingDir, int stdinFd, int ttyFd, List<String> command, List<String> env) {
+        plan.forkToParent();
+        CloneExec.dieWithParent(plan);
+        if (System.getenv("MYDOCKER_FAULT_SLOW_EXEC") != null) { // a test's window onto the process before execve
+            plan.pause(Long.parseLong(System.getenv("MYDOCKER_FAULT_SLOW_EXEC")), "fault injection");
+        }
+        enterWorkingDir(plan, workingDir, EXEC_HINT); // setns put the child at the container's "/"
+        attachStdio(plan, stdinFd, ttyFd);
+        Signals.resetForExec(plan);
+        Exec.execve(plan, command, env);
+    }
+    // end::exec[]
+
+    // tag::hostname[]
+    /** The UTS namespace holds a copy of the host's name; renaming it here leaves the host's alone. */
+    private static void setHostname(Plan plan, String hostname) {
+        if (!hostname.isEmpty()) {
+            plan.sethostname(hostname);
+        }
+    }
+    // end::hostname[]
+
+    private static final String RUN_HINT = "(the image's layers lack it: give -w a directory the image has, or add it to the image)";
+    private static final String EXEC_HINT = "(the container has no such directory: give another with -w)";
+
+    // tag::workdir[]
+    /**
+     * The working directory that -w or the image names, or /. The caller or the image chose the
+     * path, so the kernel resolves it with the container's root as "/" for every symlink and
+     * "..", and refuses the /proc/PID/fd links that lead out of it (CVE-2024-21626 ran a
+     * container in a host directory that way).
+     */
+    private static void enterWorkingDir(Plan plan, String dir, String hint) {
+        int opened = plan.openat2(dir.isEmpty() ? "/" : dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, "O_PATH|O_DIRECTORY|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS");
+        plan.explain(e -> new MydockerException("the working directory: " + e.getMessage() + " " + hint));
+        plan.fchdir(opened);
+    }
+    // end::workdir[]
+
+    // tag::stdio[]
+    /**
+     * setsid makes PID 1 leader of a new session without a controlling terminal, so
+     * {@code /dev/tty} gives ENXIO inside and the caller's terminal cannot be read or pushed
+     * input with TIOCSTI. With -t the container's own pty becomes its terminal; without -i
+     * stdin is /dev/null.
+     */
+    private static void attachStdio(Plan plan, int stdinFd, int ttyFd) {
+        if (ttyFd >= 0) {
+            Terminal.becomeControlling(plan, ttyFd);
+        } else {
+            plan.setsid();
+            if (stdinFd >= 0) {
+                plan.dup3(stdinFd, 0);
+                plan.close(stdinFd);
+            }
+        }
+    }
+    // end::stdio[]
+}

@@ -1,0 +1,284 @@
+package mydocker;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs this step's launcher as a user would, as root or as an ordinary user, and captures
+ * what it prints. Tests start real containers through it: from step02 on, as an ordinary
+ * user (uid 65534) unless a test asks for root; from step04 on, of the busybox image, which
+ * each user's store gets once, built by scripts/busybox-rootfs.sh.
+ */
+final class Mydocker {
+
+    static final boolean CI = "true".equals(System.getenv("CI"));
+    static final Path MODULE = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    static final Path LAUNCHER = MODULE.resolve("mydocker");
+    static final int NOBODY = 65534;
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static final String IMAGE = "busybox";
+    /**
+     * The stores of the two users the tests run as, apart from anything a person keeps and from
+     * other checkouts' and steps' tests (named after the checkout's directory and the step's).
+     * In the tests' temporary directory, which the build gives them and removes afterwards.
+     */
+    static final Path STORES = Path.of(System.getProperty("java.io.tmpdir"), "mydocker-test-stores",
+            MODULE.getParent().getFileName() + "-" + MODULE.getFileName());
+    static final Path ROOT_STORE = STORES.resolve("root");
+    static final Path NOBODY_STORE = STORES.resolve("nobody/store");
+
+    private static boolean imported;
+
+    private static Path unprivilegedLauncher;
+
+    private Mydocker() {}
+
+    record Result(int status, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + status + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name")) || LibC.INSTANCE.geteuid() == 0;
+    }
+
+    /** Outside CI a test that needs root may be skipped; in CI it must run, so it fails instead. */
+    static void requireRoot() {
+        if (!isRoot()) {
+            if (CI) {
+                fail("CI=true: this test needs root and must not be skipped; run the build as root");
+            }
+            assumeTrue(false, "needs root: run mvn verify as root to include it");
+        }
+    }
+
+    /** A host command needed by a test: skipped outside CI when missing, a failure in CI. */
+    static void requireCommand(String name) {
+        boolean found = Files.isExecutable(Path.of("/usr/bin", name)) || Files.isExecutable(Path.of("/bin", name))
+                || Files.isExecutable(Path.of("/usr/sbin", name)) || Files.isExecutable(Path.of("/sbin", name));
+        if (!found) {
+            if (CI) {
+                fail("CI=true: this test needs " + name + " on the host (.ci/run installs it)");
+            }
+            assumeTrue(false, "needs " + name + " on the host");
+        }
+    }
+
+    static Result run(String... args) {
+        return exec(launcher(), null, Map.of(), args);
+    }
+
+    static Result runWithInput(String stdin, String... args) {
+        return exec(launcher(), stdin, Map.of(), args);
+    }
+
+    static Result runWithEnv(Map<String, String> env, String... args) {
+        return exec(launcher(), null, env, args);
+    }
+
+    /**
+     * Runs the launcher as uid/gid 65534, from a copy that uid can read: the checkout may be in a
+     * home directory that no other user can enter.
+     */
+    static Result runAsNobody(String... args) {
+        List<String> cmd = new ArrayList<>(asNobody());
+        cmd.add(unprivilegedLauncher().toString());
+        return exec(cmd, null, Map.of(), args);
+    }
+
+    static List<String> asNobody() {
+        return List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups");
+    }
+
+    /** The launcher as the tests run it: as an ordinary user, which step02 makes possible. */
+    static List<String> launcher() {
+        List<String> cmd = new ArrayList<>(asNobody());
+        cmd.add(unprivilegedLauncher().toString());
+        return cmd;
+    }
+
+    /** The launcher run by root. */
+    static Result runAsRoot(String... args) {
+        return exec(List.of(LAUNCHER.toString()), null, Map.of(), args);
+    }
+
+    /** The same, as one shell command line (for script(1)). */
+    static String launcherCommand() {
+        return "env MYDOCKER_ROOT=" + NOBODY_STORE + " " + String.join(" ", launcher());
+    }
+
+    static Process start(List<String> prefix, Map<String, String> env, String... args) {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Path.of("/tmp").toFile());
+        pb.environment().remove("MYDOCKER_TRACE");
+        if (isRoot()) {
+            importImage();
+            pb.environment().put("MYDOCKER_ROOT", store(prefix).toString());
+        }
+        pb.environment().putAll(env);
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Result exec(List<String> prefix, String stdin, Map<String, String> env, String... args) {
+        Process p = start(prefix, env, args);
+        return finish(p, stdin);
+    }
+
+    /** Feeds stdin (or closes it), collects both streams, and waits, failing after a minute. */
+    static Result finish(Process p, String stdin) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread o = pump(p.getInputStream(), out);
+        Thread e = pump(p.getErrorStream(), err);
+        try (OutputStream in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException ignored) {
+            // the container may exit without reading its input
+        }
+        try {
+            if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                fail("mydocker did not finish within " + TIMEOUT + "; stdout so far:\n" + out + "\nstderr:\n" + err);
+            }
+            o.join(10_000);
+            e.join(10_000);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ex);
+        }
+        return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static Thread pump(InputStream from, OutputStream to) {
+        Thread t = new Thread(() -> {
+            try {
+                byte[] buf = new byte[8192];
+                for (int n; (n = from.read(buf)) > 0; ) {
+                    synchronized (to) {
+                        to.write(buf, 0, n);
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process is gone
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** The store of the user a command line runs as: nobody's when it starts with setpriv. */
+    static Path store(List<String> prefix) {
+        return !prefix.isEmpty() && prefix.get(0).equals("setpriv") ? NOBODY_STORE : ROOT_STORE;
+    }
+
+    /** Builds the busybox rootfs tar and imports it into both users' stores, once per test run. */
+    static synchronized void importImage() {
+        if (imported) {
+            return;
+        }
+        imported = true;
+        requireCommand("busybox");
+        try {
+            Path tar = Files.createTempFile("busybox-", ".tar");
+            Files.setPosixFilePermissions(tar, PosixFilePermissions.fromString("rw-r--r--"));
+            host(MODULE.resolve("../scripts/busybox-rootfs.sh").toString(), tar.toString());
+            host("rm", "-rf", ROOT_STORE.toString(), NOBODY_STORE.getParent().toString());
+            Files.createDirectories(ROOT_STORE.getParent()); // the store itself mydocker makes, private
+            Files.createDirectories(NOBODY_STORE.getParent());
+            host("chown", NOBODY + ":" + NOBODY, NOBODY_STORE.getParent().toString());
+            for (Path dir : List.of(STORES.getParent(), STORES)) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            for (List<String> who : List.of(List.of(LAUNCHER.toString()), launcher())) {
+                List<String> cmd = new ArrayList<>(who);
+                cmd.addAll(List.of("import", tar.toString(), IMAGE));
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+                pb.environment().put("MYDOCKER_ROOT", store(who).toString());
+                Process p = pb.start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) {
+                    fail("importing the busybox image failed: " + out);
+                }
+            }
+            Files.delete(tar);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A copy of the launcher and jar in a directory every user can read (the checkout may not be). */
+    static synchronized Path unprivilegedLauncher() {
+        if (unprivilegedLauncher == null) {
+            try {
+                Path dir = Files.createTempDirectory("mydocker-launcher-");
+                Files.createDirectories(dir.resolve("target"));
+                Files.copy(LAUNCHER, dir.resolve("mydocker"), StandardCopyOption.COPY_ATTRIBUTES);
+                Files.copy(MODULE.resolve("target/mydocker.jar"), dir.resolve("target/mydocker.jar"));
+                for (Path p : List.of(dir, dir.resolve("target"), dir.resolve("mydocker"))) {
+                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+                Files.setPosixFilePermissions(dir.resolve("target/mydocker.jar"),
+                        PosixFilePermissions.fromString("rw-r--r--"));
+                unprivilegedLauncher = dir.resolve("mydocker");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return unprivilegedLauncher;
+    }
+
+    static String quote(String s) {
+        return '"' + s.replace("\n", "\\n").replace("\r", "\\r") + '"';
+    }
+
+    /** The upper directory of the container with this name: where its files land on the host. */
+    static Path upper(Path store, String name) throws IOException {
+        try (var dirs = Files.list(store.resolve("containers"))) {
+            for (Path dir : dirs.toList()) {
+                if (Files.readString(dir.resolve("state.json")).contains("\"name\":\"" + name + "\"")) {
+                    return dir.resolve("upper");
+                }
+            }
+        }
+        throw new AssertionError("no container named " + name + " in " + store);
+    }
+
+    /** Runs a host command and returns its stdout, failing if it fails. */
+    static String host(String... cmd) {
+        Result r = exec(List.of(cmd), null, Map.of());
+        if (r.status() != 0) {
+            fail(String.join(" ", cmd) + " failed on the host: " + r);
+        }
+        return r.out();
+    }
+}
