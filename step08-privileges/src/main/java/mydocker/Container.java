@@ -18,10 +18,11 @@ final class Container {
     private final Image image;
     private final ContainerLayer layer;
     private final Store store;
+    private final Privileges.Settings privileges;
     private List<String> given = List.of();
 
     Container(List<String> command, String hostname, boolean interactive, boolean tty, IdMaps idMaps,
-            List<Volume> volumes, Store store, Image image, ContainerLayer layer) {
+            List<Volume> volumes, Store store, Image image, ContainerLayer layer, Privileges.Settings privileges) {
         this.command = command;
         this.hostname = hostname;
         this.interactive = interactive;
@@ -31,6 +32,7 @@ final class Container {
         this.store = store;
         this.image = image;
         this.layer = layer;
+        this.privileges = privileges;
     }
 
     /** The variables of -e and --env-file, over the image's. */
@@ -91,7 +93,7 @@ final class Container {
         return new ContainerSpec(command, containerEnv(), hostname, stdinFd,
                 terminal == null ? -1 : terminal.slave, terminal == null ? null : Dev.ttyPath(terminal.slave),
                 image.lowerdirs(store), layer.upper.toString(), layer.work.toString(), layer.merged.toString(),
-                Dev.nodes(layer.dir), image.workingDir(), volumes);
+                Dev.nodes(layer.dir), image.workingDir(), volumes, privileges);
     }
 
     // tag::start-container[]
@@ -101,6 +103,8 @@ final class Container {
      * Init's first step, which closes every other inherited descriptor, that one too.
      */
     private int startContainer(ContainerSpec spec, int output) {
+        layer.savePrivileges(privileges); // for inspect
+        Privileges.traceFilter(privileges);
         try {
             // Signals are forwarded from clone on: the command may be running before start returns.
             return CloneExec.start(Namespaces.CONTAINER, plan -> {

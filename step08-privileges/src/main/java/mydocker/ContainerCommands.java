@@ -77,7 +77,12 @@ final class ContainerCommands {
             Store store = Store.open();
             ContainerState c = ContainerState.find(store, container);
             String json = Files.readString(store.container(c.id()).resolve("state.json"));
-            System.out.println(JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(JSON.std.mapFrom(json)));
+            java.util.Map<String, Object> state = JSON.std.mapFrom(json);
+            Path privileges = store.container(c.id()).resolve("privileges.json");
+            if (Files.exists(privileges)) { // what the command started with: see Privileges
+                state.put("privileges", JSON.std.mapFrom(Files.readString(privileges)));
+            }
+            System.out.println(JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(state));
             return 0;
         }
     }

@@ -93,6 +93,16 @@ final class ContainerLayer {
         return state.id();
     }
 
+    /** What the command starts with, beside state.json, which inspect shows with it. */
+    void savePrivileges(Privileges.Settings privileges) {
+        try {
+            Store.writeWithSpare(dir.resolve("privileges.json"),
+                    com.fasterxml.jackson.jr.ob.JSON.std.asString(privileges.toJson()));
+        } catch (IOException e) {
+            throw new MydockerException("writing the privileges of container " + state.name(), e);
+        }
+    }
+
     void started(int pid) {
         state = state.started(pid);
         state.save(store);

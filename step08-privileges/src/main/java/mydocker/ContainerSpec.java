@@ -18,7 +18,8 @@ import java.util.List;
  * @param devNodes   the directory whose device nodes are bound into the container's /dev
  * @param workingDir the command's working directory in the container, or empty for /
  * @param volumes    the host paths to bind into the root, parents before what is below them
+ * @param privileges the capabilities, no_new_privs and seccomp filter the command starts with
  */
 record ContainerSpec(List<String> command, List<String> env, String hostname, int stdinFd, int ttyFd,
         String ttyPath, List<String> lowerdirs, String upper, String work, String root, String devNodes,
-        String workingDir, List<Volume> volumes) {}
+        String workingDir, List<Volume> volumes, Privileges.Settings privileges) {}

@@ -83,6 +83,8 @@ final class Doctor implements Callable<Integer> {
         check("store", () -> store(Store.location()));
         check("image", () -> image(Store.location(), "busybox"));
         check("bind mount", () -> bindMount(Store.location()));
+        check("seccomp", () -> seccomp(Path.of("/proc/sys/kernel/seccomp/actions_avail")));
+        check("no_new_privs", () -> noNewPrivs(Path.of("/proc/self/status")));
         // end::checks[]
         return missing ? 1 : 0;
     }
@@ -249,6 +251,45 @@ final class Doctor implements Callable<Integer> {
                 Proc.whyRefused(Proc.overMounts()));
     }
     // end::proc[]
+
+    // tag::privileges[]
+    /** The filter returns EPERM and kills on a wrong architecture: the kernel must offer both actions. */
+    static Row seccomp(Path actionsAvail) {
+        String actions;
+        try {
+            actions = String.join(" ", Files.readAllLines(actionsAvail)).strip(); // /proc: see Capabilities.lastCap
+        } catch (IOException e) {
+            return new Row(MISSING, "seccomp: no " + actionsAvail + " (a kernel built with CONFIG_SECCOMP_FILTER,"
+                    + " 4.14 or later; or run with --security-opt seccomp=unconfined)");
+        }
+        List<String> have = List.of(actions.split("\\s+"));
+        if (!have.contains("errno") || !have.contains("kill_process")) {
+            return new Row(MISSING, "seccomp: the kernel offers only " + actions + "; the filter needs errno and"
+                    + " kill_process (run with --security-opt seccomp=unconfined)");
+        }
+        if (!Seccomp.supported()) {
+            return new Row(WARN, "seccomp: the default filter is written for x86_64, not " + System.getProperty("os.arch")
+                    + "; run with --security-opt seccomp=unconfined");
+        }
+        return new Row(OK, "seccomp: filters available (" + actions + "); run installs the default one");
+    }
+
+    /** /proc/PID/status has a NoNewPrivs line on every kernel with PR_SET_NO_NEW_PRIVS (3.5 and later). */
+    static Row noNewPrivs(Path status) {
+        try {
+            String line = Files.readAllLines(status).stream().filter(l -> l.startsWith("NoNewPrivs:")).findFirst()
+                    .orElse(null);
+            if (line == null) {
+                return new Row(MISSING, "no_new_privs: " + status + " has no NoNewPrivs line (a kernel 3.5 or later);"
+                        + " --security-opt no-new-privileges cannot work");
+            }
+            return new Row(OK, "no_new_privs: available for --security-opt no-new-privileges (here "
+                    + line.replaceAll("\\s+", " ") + ")");
+        } catch (IOException e) {
+            return new Row(MISSING, "no_new_privs: cannot read " + status + ": " + e.getMessage());
+        }
+    }
+    // end::privileges[]
 
     // tag::overlay[]
     /** overlay is in /proc/filesystems once built in or loaded; a mount loads the module too, if root may. */

@@ -61,6 +61,7 @@ final class ExecCommand implements Callable<Integer> {
                     + "; start a new one with mydocker run)");
         }
         Image image = Image.load(store, state.image());
+        Privileges.Settings privileges = Privileges.Settings.of(store.container(state.id()));
         Join join = Join.open(state); // before clone: the namespaces of the container's own PID 1
         Terminal terminal = null;
         Join.Exe exe = null;
@@ -80,7 +81,7 @@ final class ExecCommand implements Callable<Integer> {
             int ttyFd = terminal == null ? -1 : terminal.slave;
             Join.Exe swap = exe;
             int pid = CloneExec.start(Namespaces.SIGCHLD, plan -> join.steps(plan, swap, stdinFd, ttyFd),
-                    plan -> Init.joined(plan, dir, stdinFd, ttyFd, command, commandEnv), child -> {});
+                    plan -> Init.joined(plan, dir, stdinFd, ttyFd, command, commandEnv, privileges), child -> {});
             Signals.forward(pid);
             if (stdinFd >= 0) {
                 Syscalls.close(stdinFd);

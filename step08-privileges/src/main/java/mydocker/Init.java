@@ -35,6 +35,7 @@ final class Init {
         enterWorkingDir(plan, spec.workingDir(), RUN_HINT); // after pivot_root: resolved in its root
         attachStdio(plan, spec.stdinFd(), spec.ttyFd()); // a new session always: the caller's terminal is not the container's
         Signals.resetForExec(plan);
+        Privileges.plan(plan, spec.privileges()); // last before execve: the filter would refuse steps above
         Exec.execve(plan, spec.command(), spec.env());
         // end::init[]
     }
@@ -46,7 +47,8 @@ final class Init {
      * up the forked process as run sets up PID 1, minus what the container already has (its
      * mounts, its hostname). The fork loses the parent-death signal: it is asked for again.
      */
-    static void joined(Plan plan, String workingDir, int stdinFd, int ttyFd, List<String> command, List<String> env) {
+    static void joined(Plan plan, String workingDir, int stdinFd, int ttyFd, List<String> command, List<String> env,
+            Privileges.Settings privileges) {
         plan.forkToParent();
         CloneExec.dieWithParent(plan);
         if (System.getenv("MYDOCKER_FAULT_SLOW_EXEC") != null) { // a test's window onto the process before execve
@@ -55,6 +57,7 @@ final class Init {
         enterWorkingDir(plan, workingDir, EXEC_HINT); // setns put the child at the container's "/"
         attachStdio(plan, stdinFd, ttyFd);
         Signals.resetForExec(plan);
+        Privileges.plan(plan, privileges); // the container's own set, as run gave it
         Exec.execve(plan, command, env);
     }
     // end::exec[]

@@ -72,6 +72,23 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--env-file", paramLabel = "FILE", description = "Read KEY=VALUE lines from FILE (repeatable).")
     List<String> envFiles = new ArrayList<>();
 
+    // tag::privilege-options[]
+    @Option(names = "--cap-add", paramLabel = "CAP",
+            description = "Keep this capability too, e.g. SYS_ADMIN or CAP_NET_ADMIN, or ALL (repeatable).")
+    List<String> capAdd = new ArrayList<>();
+
+    @Option(names = "--cap-drop", paramLabel = "CAP", description = "Drop this capability, or ALL (repeatable).")
+    List<String> capDrop = new ArrayList<>();
+
+    @Option(names = "--privileged",
+            description = "Every capability and no seccomp filter: the container can do all its user namespace allows.")
+    boolean privileged;
+
+    @Option(names = "--security-opt", paramLabel = "OPT",
+            description = "no-new-privileges (setuid bits grant nothing), or seccomp=unconfined (no filter) (repeatable).")
+    List<String> securityOpts = new ArrayList<>();
+    // end::privilege-options[]
+
     @Option(names = "--help", usageHelp = true, description = "Show this help.")
     boolean help;
 
@@ -108,6 +125,7 @@ final class RunCommand implements Callable<Integer> {
         IdMaps idMaps = IdMaps.of(uidmap, gidmap);
         List<Volume> volumes = volumes();
         List<String> given = Env.given(envFiles, env);
+        Privileges.Settings privileges = Privileges.of(privileged, capAdd, capDrop, securityOpts);
         Store store = Store.open();
         Image img = Image.load(store, image);
         if (workdir != null) {
@@ -124,7 +142,7 @@ final class RunCommand implements Callable<Integer> {
         ContainerLayer layer = ContainerLayer.create(store, img, name, cmd, volumes, idMaps, rm);
         // As docker does, a container is its own host, named by its id unless -h says otherwise.
         String host = hostname.isEmpty() ? layer.id() : hostname;
-        Container container = new Container(cmd, host, interactive, tty, idMaps, volumes, store, img, layer).env(given);
+        Container container = new Container(cmd, host, interactive, tty, idMaps, volumes, store, img, layer, privileges).env(given);
         if (shim) {
             container.runDetached(); // returns only if the start failed, by throwing
         }
