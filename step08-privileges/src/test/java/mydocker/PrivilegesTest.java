@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -126,6 +127,26 @@ class PrivilegesTest {
         r = run(user, runArgs(List.of("--privileged"), grep));
         assertEquals("CapInh:\t0000000000000000\nCapEff:\t" + all + "\nCapBnd:\t" + all + "\n"
                 + "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n", r.out(), r.toString());
+    }
+
+    /** exec ends its plan with the container's own privileges: a joining process gets no more than PID 1. */
+    @ParameterizedTest(name = "as {0}")
+    @EnumSource(OverlayTest.User.class)
+    void execGetsTheSamePrivilegesAsRun(OverlayTest.User user) throws InterruptedException {
+        String grep = "grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status";
+        try (RunningContainer c = new RunningContainer(user, user.name("exec-caps"))) {
+            Mydocker.Result r = c.exec("sh", "-c", grep);
+            assertEquals("CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\n",
+                    r.out(), r.toString());
+            r = c.exec("sh", "-c", UNMASK);
+            assertEquals("", r.out(), "exec unmasked /proc or opened core_pattern:\n" + r);
+        }
+        try (RunningContainer c = new RunningContainer(user, user.name("exec-nnp"), "--cap-drop", "ALL",
+                "--security-opt", "no-new-privileges")) {
+            Mydocker.Result r = c.exec("sh", "-c", grep);
+            assertEquals("CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n",
+                    r.out(), r.toString());
+        }
     }
 
     @ParameterizedTest(name = "{0}")
