@@ -53,13 +53,13 @@ class CloneExecTest {
     }
 
     /**
-     * Many runs, two at a time, none may hang or need the watchdog. The full 500 run in the
+     * Many runs, two at a time, none may hang or need the watchdog. The full 300 run in the
      * newest step only; earlier steps carry a short loop, so that the suite stays short.
      */
     @Test
     void manyRunsWithoutAHangOrARetry() throws Exception {
         boolean newest = System.getProperty("mydocker.step", "").equals(System.getProperty("mydocker.newestStep"));
-        int runs = newest ? 500 : 20;
+        int runs = newest ? 300 : 20;
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             List<Future<Mydocker.Result>> results = new ArrayList<>();
