@@ -200,7 +200,7 @@ final class CloneExec {
                 Trace.child(plan.describe(last + 1).call(), 0, 0, " (exec-status pipe closed)");
                 return forked > 0 ? forked : pid;
             }
-            last = reportStep(pid, record);
+            last = Math.max(last, reportStep(pid, record)); // a fork's two processes write in either order
         }
     }
     // end::watch[]
