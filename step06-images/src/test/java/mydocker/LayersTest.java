@@ -57,7 +57,7 @@ class LayersTest {
     void copyUpWhiteoutAndOpaqueDirectory(OverlayTest.User user) throws IOException {
         Archives.Image image = threeLayers();
         String imageName = user.name("three-layers");
-        String container = user.name("overlay");
+        String container = user.name("layers");
         Mydocker.Result imported = user.mydocker("import", image.ociLayout(tmp.resolve("oci")).toString(), imageName);
         assertEquals(0, imported.status(), imported.toString());
         assertEquals(imageName + ": 3 layer(s)\n", imported.out(), imported.toString());
