@@ -48,8 +48,11 @@ final class ContainerCommands {
             if (running) {
                 return "Up " + ago(c.startedAt());
             }
+            if (c.status().equals("running")) {
+                return "Exiting"; // PID 1 is gone, its waiter is writing how it ended
+            }
             if (!c.status().equals("exited")) {
-                return "Dead";
+                return "Created";
             }
             String exited = "Exited (" + c.exitCode() + ")";
             return c.finishedAt().isEmpty() ? exited : exited + " " + ago(c.finishedAt()) + " ago";
@@ -253,7 +256,7 @@ final class ContainerCommands {
             }
             out.flush();
             while (follow) {
-                boolean exited = !running(store, c.id()); // before the read: what was written before the exit is all read
+                boolean exited = !unrecorded(store, c.id()); // before the read: what was written before the exit is all read
                 if (current != null && !sameFile(current, log)) {
                     copy(current, out); // rotated: the rest of the old file, then the new one from its start
                     current.close();
@@ -273,8 +276,13 @@ final class ContainerCommands {
         }
         // end::logs[]
 
-        private static boolean running(Store store, String id) {
-            return ContainerState.all(store).stream().anyMatch(s -> s.id().equals(id) && s.running());
+        /**
+         * Whether its exit is still to be recorded: PID 1 alive, or gone a moment ago and the
+         * waiter not done writing. Ending on PID 1's death alone, logs -f returned before
+         * ps -a could show the exit.
+         */
+        private static boolean unrecorded(Store store, String id) {
+            return ContainerState.all(store).stream().anyMatch(s -> s.id().equals(id) && s.status().equals("running"));
         }
 
         private Object currentKey;

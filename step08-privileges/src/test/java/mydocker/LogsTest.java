@@ -1,6 +1,7 @@
 package mydocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -66,6 +67,32 @@ class LogsTest {
         assertEquals(0, follow.status(), follow.toString());
         assertEquals("1\n2\n3\n4\n", follow.out(), follow.toString());
         assertEquals(0, Detached.as(who, "rm", name).status());
+    }
+
+    /**
+     * PID 1 gone, the exit is recorded a moment later, by a JVM of the waiter's that takes the
+     * containers lock. Holding that lock here stretches the moment: logs -f must outlast it,
+     * and ps shows it as Exiting meanwhile.
+     */
+    @org.junit.jupiter.api.Test
+    void followEndsOnlyOnceTheExitIsRecorded() throws Exception {
+        List<String> root = List.of(Mydocker.LAUNCHER.toString());
+        String name = "recorded";
+        Detached.start(root, "--name", name, Mydocker.IMAGE, "sh", "-c", "sleep 3; echo done");
+        Process follow;
+        try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(
+                Mydocker.ROOT_STORE.resolve("containers.lock"), java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = lock.lock()) {
+            follow = Mydocker.start(root, Map.of(), "logs", "-f", name);
+            Detached.awaitPs(root, name, l -> l != null && l.contains("Exiting"));
+            assertFalse(follow.waitFor(2, java.util.concurrent.TimeUnit.SECONDS), "logs -f ended before the exit was recorded");
+        }
+        Mydocker.Result r = Mydocker.finish(follow, null);
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("done\n", r.out(), r.toString());
+        String ps = Detached.as(root, "ps", "-a").out(); // at once: no waiting
+        assertTrue(ps.lines().anyMatch(l -> l.contains(" " + name + " ") && l.contains("Exited (0)")), ps);
+        assertEquals(0, Detached.as(root, "rm", name).status());
     }
 
     /** As root: the store is a small tmpfs, which the log fills. */
