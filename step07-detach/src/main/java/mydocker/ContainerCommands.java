@@ -235,6 +235,9 @@ final class ContainerCommands {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
+            if (tail < -1) {
+                throw new MydockerException("--tail " + tail + ": a number of lines, 0 or more (see: mydocker logs --help)");
+            }
             Store store = Store.open();
             ContainerState c = ContainerState.find(store, container);
             Path log = store.container(c.id()).resolve("container.log");

@@ -65,6 +65,7 @@ final class Env {
             String why = e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
                     : e instanceof java.nio.charset.CharacterCodingException ? "not UTF-8 text"
                     : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage() != null ? e.getMessage() // "Is a directory"
                     : e.getClass().getSimpleName();
             throw new MydockerException("--env-file " + Trace.quote(file) + ": " + why
                     + " (give a readable UTF-8 file of KEY=VALUE lines)");

@@ -29,8 +29,11 @@ import org.junit.jupiter.api.TestFactory;
 class BadInputTest {
 
     static final Path TABLE = Mydocker.MODULE.resolve("../docs/src/docs/asciidoc/bad-input.adoc");
-    /** The tables of that page this step answers for: the volumes' and the store's, and the image formats'. */
-    static final int TABLES = 2;
+    /**
+     * The tables of that page this step answers for: the volumes' and the store's, the image
+     * formats', detach's, exec's and -e's, and the privileges'.
+     */
+    static final int TABLES = 4;
     static final List<Path> ESCAPES = List.of(Path.of("/tmp/mydocker-bad-input-slipped"),
             Path.of("/tmp/mydocker-bad-input-absolute"), Path.of("/tmp/mydocker-bad-input-pwned"));
 
@@ -74,6 +77,7 @@ class BadInputTest {
         ociIndex("digestnumber", "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
                 + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":42,\"size\":2}]}");
         ociIndex("badjson", "{\"schemaVersion\": 2, \"manifests\": [");
+        Files.writeString(fixtures.resolve("bad.env"), "=x\n");
         Archives.readable(fixtures);
     }
 
