@@ -4,7 +4,7 @@
 repo=$(cd "$(dirname "$0")/.." && pwd)
 results="$repo/bench/results"
 # STEPS=step05-volumes limits the rows to that step (a quick look; the table wants them all).
-steps=${STEPS:-step01-namespaces step02-userns step03-proc step04-overlayfs step05-volumes}
+steps=${STEPS:-step01-namespaces step02-userns step03-proc step04-overlayfs step05-volumes step06-images step07-detach step08-privileges}
 # The ordinary user, as the tests use it (uid 65534, nobody, through setpriv).
 user_id=65534
 as_user="setpriv --reuid=$user_id --regid=$user_id --clear-groups"
