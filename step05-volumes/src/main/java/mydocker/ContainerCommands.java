@@ -35,7 +35,9 @@ final class ContainerCommands {
                 if (!all && !running) {
                     continue;
                 }
-                String status = running ? "Up" : c.status().equals("exited") ? "Exited (" + c.exitCode() + ")" : "Dead";
+                // "running" on record and PID 1 gone: its run is about to write how it ended.
+                String status = running ? "Up" : c.status().equals("exited") ? "Exited (" + c.exitCode() + ")"
+                        : c.status().equals("running") ? "Exiting" : "Created";
                 String command = String.join(" ", c.command()).replaceAll("\\s", " ");
                 System.out.printf("%-12s  %-16s  %-12s  %-24s  %-12s  %s%n", c.id(), c.name(), c.image(),
                         command.length() > 24 ? command.substring(0, 21) + "..." : command, status, c.created());
