@@ -18,56 +18,91 @@ final class Dev {
 
     // <sys/stat.h>
     private static final int S_IFCHR = 0020000;
-    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> RW_ALL =
-            java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-");
+    // <asm/unistd.h>: the mount API's numbers, the same on every architecture
+    private static final long SYS_FSOPEN = 430;
+    private static final long SYS_FSCONFIG = 431;
+    private static final long SYS_FSMOUNT = 432;
+    // <linux/mount.h>
+    private static final long FSOPEN_CLOEXEC = 1;
+    private static final long FSCONFIG_SET_STRING = 1;
+    private static final long FSCONFIG_CMD_CREATE = 6;
+    private static final long FSMOUNT_CLOEXEC = 1;
+    private static final long MOUNT_ATTR_NOSUID = 0x02;
+    private static final String TMPFS_OPTIONS = "mode=755,size=65536k";
 
     private Dev() {}
 
     // tag::nodes[]
     /**
-     * Where the container's nodes are bound from. A container gets the host's nodes by bind
-     * mount, and a chmod of a bound node changes the host's: container root is the host's
-     * uid 0 under root's default map. So, run by root, the parent makes the container its
-     * own nodes with mknod in the container's directory; the user namespace cannot (mknod
-     * needs CAP_MKNOD in the initial one). Rootless, the parent cannot either, and binds the
-     * host's: they belong to the host's root, which the container's root is not, so chmod
-     * fails. Also the host's where the store's filesystem is mounted nodev.
+     * The container's own device nodes, or -1 for the host's. A chmod of a node bound from the
+     * host changes the host's, and run by root the container's root is the host's uid 0 (the
+     * default map), which owns them. So root's parent makes the container a tmpfs of its own
+     * and the nodes in it, with mknod, which needs CAP_MKNOD in the initial user namespace: the
+     * parent has it, the container's root does not. The tmpfs is detached (fsopen, fsmount):
+     * no path of the host leads to it, it goes when the last descriptor does, and it is a new
+     * filesystem, so a store on a nodev mount (a systemd /tmp) changes nothing. The child moves
+     * it onto its /dev. An ordinary user can do neither, and binds the host's nodes: they
+     * belong to the host's root, which the container's root is not, so chmod fails.
      */
-    static String nodes(Path containerDir) {
-        Path dir = containerDir.resolve("dev");
+    static int nodes() {
+        if (Syscalls.C.geteuid() != 0) {
+            return -1;
+        }
+        CStrings strings = new CStrings();
+        int fs = mountApi("fsopen(\"tmpfs\", FSOPEN_CLOEXEC)", SYS_FSOPEN, strings.string("tmpfs").address(),
+                FSOPEN_CLOEXEC, 0, 0);
+        int tmpfs = -1;
         try {
-            Files.createDirectories(dir);
+            for (String option : TMPFS_OPTIONS.split(",")) {
+                String[] kv = option.split("=");
+                mountApi("fsconfig(FSCONFIG_SET_STRING, " + Trace.quote(kv[0]) + ", " + Trace.quote(kv[1]) + ")",
+                        SYS_FSCONFIG, fs, FSCONFIG_SET_STRING, strings.string(kv[0]).address(), strings.string(kv[1]).address());
+            }
+            mountApi("fsconfig(FSCONFIG_CMD_CREATE)", SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, 0, 0);
+            tmpfs = mountApi("fsmount(FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID)", SYS_FSMOUNT, fs, FSMOUNT_CLOEXEC,
+                    MOUNT_ATTR_NOSUID, 0);
             for (String node : NODES) {
-                long rdev = ((Number) Files.getAttribute(Path.of("/dev", node), "unix:rdev")).longValue();
-                if (Syscalls.C.mknod(dir.resolve(node).toString(), S_IFCHR | 0666, rdev) == -1) {
-                    int errno = Syscalls.errno();
-                    if (errno == Errors.EPERM) {
-                        return "/dev";
-                    }
-                    throw new SyscallException("mknod(" + Trace.quote(dir.resolve(node).toString()) + ")", errno);
+                String call = "mknodat(<tmpfs>, " + Trace.quote(node) + ", S_IFCHR|0666)";
+                int made = FileCalls.C.mknodat(tmpfs, node, S_IFCHR | 0666, rdev(node));
+                int errno = made == -1 ? Syscalls.errno() : 0;
+                Trace.call(call, made, errno);
+                if (made == -1) {
+                    throw new MydockerException(new SyscallException(call, errno).getMessage()
+                            + " (root needs CAP_MKNOD to give the container device nodes of its own;"
+                            + " as an ordinary user mydocker binds the host's)");
                 }
-                Files.setPosixFilePermissions(dir.resolve(node), RW_ALL); // not the umask's
+                // Not the umask's mode: through the descriptor, the tmpfs has no other path.
+                Syscalls.check("chmod(<tmpfs>/" + node + ", 0666)",
+                        FileCalls.C.chmod("/proc/self/fd/" + tmpfs + "/" + node, 0666));
             }
-            Trace.print("mknod(" + dir + "/{null,zero,full,random,urandom,tty}) = 0");
-            int fd = Syscalls.C.open(dir.resolve("null").toString(), Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
-            if (fd == -1) {
-                return "/dev"; // EACCES: the store's filesystem is mounted nodev
+            int nodes = tmpfs;
+            tmpfs = -1;
+            return nodes;
+        } finally {
+            if (tmpfs >= 0) {
+                Syscalls.close(tmpfs);
             }
-            Syscalls.C.close(fd);
-            return dir.toString();
-        } catch (IOException e) {
-            throw new MydockerException("making the container's device nodes in " + dir, e);
+            Syscalls.close(fs);
+            java.lang.ref.Reference.reachabilityFence(strings);
         }
     }
     // end::nodes[]
 
     // tag::dev[]
-    /** With -t, the container's terminal ({@code ttyPath}, or null) is bound on /dev/console. */
-    static void setup(Plan plan, String dev, String nodes, String ttyPath) {
+    /**
+     * With {@code nodes} from {@link #nodes()}, that tmpfs is the container's /dev; with -1, a
+     * new one with the host's nodes bound in. With -t, the container's terminal
+     * ({@code ttyPath}, or null) is bound on /dev/console.
+     */
+    static void setup(Plan plan, String dev, int nodes, String ttyPath) {
         plan.mkdirat(dev, 0755).tolerate(Errors.EEXIST);
-        plan.mount("tmpfs", dev, "tmpfs", Syscalls.MS_NOSUID, "mode=755,size=65536k");
-        for (String node : NODES) {
-            bind(plan, nodes + "/" + node, dev + "/" + node);
+        if (nodes >= 0) {
+            plan.moveMount(nodes, dev);
+        } else {
+            plan.mount("tmpfs", dev, "tmpfs", Syscalls.MS_NOSUID, TMPFS_OPTIONS);
+            for (String node : NODES) {
+                bind(plan, "/dev/" + node, dev + "/" + node);
+            }
         }
         if (ttyPath != null) {
             // By its path, not by /proc/self/fd: the descriptor's mount is the host namespace's,
@@ -92,6 +127,25 @@ final class Dev {
         } catch (IOException e) {
             throw new MydockerException("finding the terminal's path", e);
         }
+    }
+
+    private static long rdev(String node) {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/dev", node), "unix:rdev")).longValue();
+        } catch (IOException e) {
+            throw new MydockerException("reading the device number of /dev/" + node, e);
+        }
+    }
+
+    /** A call of the mount API through the plan's syscall entry: glibc wraps it only since 2.36. */
+    private static int mountApi(String call, long number, long a1, long a2, long a3, long a4) {
+        long result = Plan.syscall(number, a1, a2, a3, a4, 0);
+        int errno = result == -1 ? Plan.errno() : 0;
+        Trace.call(call, result, errno);
+        if (result == -1) {
+            throw new SyscallException(call, errno);
+        }
+        return (int) result;
     }
 
     private static void bind(Plan plan, String source, String target) {

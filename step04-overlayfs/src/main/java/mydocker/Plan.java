@@ -63,6 +63,7 @@ final class Plan {
     private static final long SYS_MKNODAT = ARM64 ? 33 : 259;
     private static final long SYS_SYMLINKAT = ARM64 ? 36 : 266;
     private static final long SYS_OPENAT2 = 437; // the same on every architecture
+    private static final long SYS_MOVE_MOUNT = 429;
     // <fcntl.h>
     private static final long AT_FDCWD = -100;
     private static final long SYS_SETGROUPS = ARM64 ? 159 : 116;
@@ -284,6 +285,13 @@ final class Plan {
     Plan symlinkat(String target, String link) {
         step("symlink(" + Trace.quote(target) + ", " + Trace.quote(link) + ")", SYS_SYMLINKAT, string(target),
                 AT_FDCWD, string(link));
+        return this;
+    }
+
+    /** move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH): attaches a detached mount the parent made. */
+    Plan moveMount(int fd, String target) {
+        step("move_mount(" + fd + ", \"\", AT_FDCWD, " + Trace.quote(target) + ", MOVE_MOUNT_F_EMPTY_PATH)",
+                SYS_MOVE_MOUNT, fd, string(""), AT_FDCWD, string(target), 0x04 /* MOVE_MOUNT_F_EMPTY_PATH */);
         return this;
     }
 

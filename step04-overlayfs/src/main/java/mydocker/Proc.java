@@ -48,14 +48,17 @@ final class Proc {
      * is the host's uid 0 (the default map), which file permissions let write
      * /proc/sysrq-trigger and reboot the host; the user namespace does not stop that. Which
      * files exist depends on the kernel, which is the host's: the parent looks in its own /proc.
+     * Files are covered by {@code devNull}, the container's own /dev/null, never the host's:
+     * container root owns a bound host node, and a chmod of /proc/keys would reach the host's
+     * /dev/null (runc masks after making the container's /dev, for the same reason).
      */
-    static void mask(Plan plan, String proc) {
+    static void mask(Plan plan, String proc, String devNull) {
         for (String name : MASKED) {
             String path = proc + "/" + name;
             if (Files.isDirectory(Path.of("/proc", name))) {
                 plan.mount("tmpfs", path, "tmpfs", Syscalls.MS_RDONLY | LOCKED, "size=0");
             } else if (Files.exists(Path.of("/proc", name))) {
-                plan.mount("/dev/null", path, null, Syscalls.MS_BIND, null);
+                plan.mount(devNull, path, null, Syscalls.MS_BIND, null);
             }
         }
         for (String name : READ_ONLY) {

@@ -290,6 +290,13 @@ final class Plan {
         return this;
     }
 
+    /** move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH): attaches a detached mount the parent made. */
+    Plan moveMount(int fd, String target) {
+        step("move_mount(" + fd + ", \"\", AT_FDCWD, " + Trace.quote(target) + ", MOVE_MOUNT_F_EMPTY_PATH)",
+                SYS_MOVE_MOUNT, fd, string(""), AT_FDCWD, string(target), 0x04 /* MOVE_MOUNT_F_EMPTY_PATH */);
+        return this;
+    }
+
     /**
      * openat2(AT_FDCWD, path, {flags, 0, resolve}): {@code how} names the flags and resolve
      * bits for the trace. Returns the step's index, whose result is the descriptor.

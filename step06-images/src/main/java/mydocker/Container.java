@@ -45,10 +45,10 @@ final class Container {
             ContainerSpec spec = new ContainerSpec(command, containerEnv(), hostname, stdinFd,
                     terminal == null ? -1 : terminal.slave, terminal == null ? null : Dev.ttyPath(terminal.slave),
                     image.lowerdirs(store), layer.upper.toString(), layer.work.toString(), layer.merged.toString(),
-                    Dev.nodes(layer.dir), image.workingDir(), volumes);
+                    Dev.nodes(), image.workingDir(), volumes);
             int pid = startContainer(spec);
             layer.started(pid);
-            closeChildsEnds(stdinFd, terminal);
+            closeChildsEnds(spec, terminal);
             int status = ExitStatus.of(waitFor(pid, terminal));
             layer.exited(status);
             return status;
@@ -96,9 +96,12 @@ final class Container {
         return env;
     }
 
-    private static void closeChildsEnds(int stdinFd, Terminal terminal) {
-        if (stdinFd >= 0) {
-            Syscalls.close(stdinFd);
+    private static void closeChildsEnds(ContainerSpec spec, Terminal terminal) {
+        if (spec.stdinFd() >= 0) {
+            Syscalls.close(spec.stdinFd());
+        }
+        if (spec.devNodes() >= 0) {
+            Syscalls.close(spec.devNodes());
         }
         if (terminal != null) {
             terminal.closeSlave();

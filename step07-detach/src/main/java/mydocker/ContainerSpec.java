@@ -15,10 +15,10 @@ import java.util.List;
  * @param upper      the container's writable layer
  * @param work       overlay's work directory, beside upper
  * @param root       where the overlay is mounted, the container's root to be
- * @param devNodes   the directory whose device nodes are bound into the container's /dev
+ * @param devNodes   a detached tmpfs holding the container's own device nodes (root), or -1 to bind the host's
  * @param workingDir the command's working directory in the container, or empty for /
  * @param volumes    the host paths to bind into the root, parents before what is below them
  */
 record ContainerSpec(List<String> command, List<String> env, String hostname, int stdinFd, int ttyFd,
-        String ttyPath, List<String> lowerdirs, String upper, String work, String root, String devNodes,
+        String ttyPath, List<String> lowerdirs, String upper, String work, String root, int devNodes,
         String workingDir, List<Volume> volumes) {}

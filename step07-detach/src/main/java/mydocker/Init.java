@@ -20,13 +20,13 @@ final class Init {
 
     static void plan(Plan plan, ContainerSpec spec) {
         // tag::init[]
-        Exec.closeInherited(plan, spec.stdinFd(), spec.ttyFd()); // first: nothing of the caller's may be reached by a path
+        Exec.closeInherited(plan, spec.stdinFd(), spec.ttyFd(), spec.devNodes()); // first: nothing of the caller's may be reached by a path
         MountPropagation.makePrivate(plan); // before any mount: no mount of ours may reach the host
         OverlayRoot.mount(plan, spec.lowerdirs(), spec.upper(), spec.work(), spec.root());
+        Dev.setup(plan, spec.root() + "/dev", spec.devNodes(), spec.ttyPath()); // before the masks: they are its null
         Proc.mount(plan, spec.root() + "/proc");  // while the host's /proc is still there to compare
-        Proc.mask(plan, spec.root() + "/proc");   // what runc masks: host-wide files hidden, settings read-only
+        Proc.mask(plan, spec.root() + "/proc", spec.root() + "/dev/null"); // what runc masks: host-wide files hidden, settings read-only
         Sysfs.mountReadOnly(plan, spec.root() + "/sys");
-        Dev.setup(plan, spec.root() + "/dev", spec.devNodes(), spec.ttyPath());
         for (Volume volume : spec.volumes()) {
             VolumeMount.mount(plan, volume, spec.root()); // after /proc and /dev, whose mounts would hide one below them
         }

@@ -56,12 +56,6 @@ public interface LibC {
     // gid_t getgid(void);
     int getgid();
 
-    // int mknod(const char *pathname, mode_t mode, dev_t dev);
-    int mknod(String path, int mode, long dev);
-
-    // int chmod(const char *pathname, mode_t mode);
-    int chmod(String path, int mode);
-
     // int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags);
     int lsetxattr(String path, String name, @In byte[] value, long size, int flags);
 

@@ -51,9 +51,10 @@ final class Container {
                 terminal.copyWindowSize(); // now: the command may ask for it as soon as it starts
             }
             int stdinFd = interactive || tty ? -1 : Syscalls.open("/dev/null", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
-            int pid = startContainer(spec(stdinFd, terminal), -1);
+            ContainerSpec spec = spec(stdinFd, terminal);
+            int pid = startContainer(spec, -1);
             layer.started(pid);
-            closeChildsEnds(stdinFd, terminal);
+            closeChildsEnds(spec, terminal);
             int status = ExitStatus.of(waitFor(pid, terminal));
             layer.exited(status);
             return status;
@@ -77,9 +78,10 @@ final class Container {
         int pid;
         try {
             int stdinFd = Syscalls.open("/dev/null", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
-            pid = startContainer(spec(stdinFd, null), output[1]);
+            ContainerSpec spec = spec(stdinFd, null);
+            pid = startContainer(spec, output[1]);
             layer.started(pid);
-            Syscalls.close(stdinFd);
+            closeChildsEnds(spec, null);
             Syscalls.close(output[1]); // the container holds the only write ends: end of file when it is gone
         } catch (RuntimeException e) {
             layer.cleanUp();
@@ -93,7 +95,7 @@ final class Container {
         return new ContainerSpec(command, containerEnv(), hostname, stdinFd,
                 terminal == null ? -1 : terminal.slave, terminal == null ? null : Dev.ttyPath(terminal.slave),
                 image.lowerdirs(store), layer.upper.toString(), layer.work.toString(), layer.merged.toString(),
-                Dev.nodes(layer.dir), image.workingDir(), volumes, privileges);
+                Dev.nodes(), image.workingDir(), volumes, privileges);
     }
 
     // tag::start-container[]
@@ -143,9 +145,12 @@ final class Container {
         return Env.merge(env, given);
     }
 
-    private static void closeChildsEnds(int stdinFd, Terminal terminal) {
-        if (stdinFd >= 0) {
-            Syscalls.close(stdinFd);
+    private static void closeChildsEnds(ContainerSpec spec, Terminal terminal) {
+        if (spec.stdinFd() >= 0) {
+            Syscalls.close(spec.stdinFd());
+        }
+        if (spec.devNodes() >= 0) {
+            Syscalls.close(spec.devNodes());
         }
         if (terminal != null) {
             terminal.closeSlave();

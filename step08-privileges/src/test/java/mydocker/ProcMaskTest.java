@@ -58,6 +58,47 @@ class ProcMaskTest {
         assertSysReadOnly(container(true, SYS_CHECK));
     }
 
+    @Test
+    void chmodOfAMaskLeavesTheHostsDevNullAloneAsRoot() throws Exception {
+        assertDevNullUntouched(true);
+    }
+
+    @Test
+    void chmodOfAMaskLeavesTheHostsDevNullAloneAsAnOrdinaryUser() throws Exception {
+        assertDevNullUntouched(false);
+    }
+
+    /**
+     * A file mask is a bind of a /dev/null: a chmod, chown or touch of /proc/keys changes that
+     * node. It must be the container's own, never the host's, which root's container would own.
+     * An ordinary user's container binds the host's node, which the user can touch outside as
+     * well (it is writable by all): only its mode and owner are checked there.
+     */
+    private static void assertDevNullUntouched(boolean root) throws Exception {
+        List<String> files = onTheHost(Proc.MASKED).stream().filter(f -> !Files.isDirectory(Path.of("/proc", f))).toList();
+        assertFalse(files.isEmpty(), "this host has no masked file of /proc: nothing to check");
+        String before = devNull(root);
+        try {
+            Mydocker.Result r = container(root, "for f in " + String.join(" ", files) + "; do chmod 0600 /proc/$f;"
+                    + " chown 1:1 /proc/$f; touch /proc/$f; done; ls -ln /proc/" + files.get(0));
+            assertEquals(0, r.status(), r.toString());
+            assertEquals(before, devNull(root), "changing /proc's masked files in the container changed the host's /dev/null:\n" + r);
+        } finally {
+            // Put a changed node back for everything else on this machine (its ctime cannot be).
+            String[] modeUidGid = before.split(" ");
+            Mydocker.host("chown", modeUidGid[1] + ":" + modeUidGid[2], "/dev/null");
+            Mydocker.host("chmod", modeUidGid[0], "/dev/null");
+        }
+    }
+
+    /** Mode, owner and group of the host's /dev/null, and with {@code ctime} its change time. */
+    private static String devNull(boolean ctime) throws Exception {
+        Path node = Path.of("/dev/null");
+        return Integer.toOctalString((int) Files.getAttribute(node, "unix:mode") & 07777) + " "
+                + Files.getAttribute(node, "unix:uid") + " " + Files.getAttribute(node, "unix:gid")
+                + (ctime ? " " + Files.getAttribute(node, "unix:ctime") : "");
+    }
+
     private static final String SYS_CHECK = "awk '$5 == \"/sys\" { print $6 }' /proc/self/mountinfo;"
             + " if mkdir /sys/fs/mydocker-test; then echo written; else echo refused; fi";
 
