@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,7 @@ final class RunningContainer implements AutoCloseable {
         try {
             for (String line; (line = out.readLine()) != null; ) {
                 if (line.equals("ready")) {
+                    awaitRunningState();
                     return;
                 }
                 output.append(line).append('\n');
@@ -59,6 +61,27 @@ final class RunningContainer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * The command can print "ready" before run has saved the state with its pid: a test that
+     * reads or rewrites the state would race run's own write. Waits for it, 10 s at most.
+     */
+    private void awaitRunningState() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String state = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                state = Files.readString(Mydocker.upper(user.store, name).getParent().resolve("state.json"));
+                if (state.contains("\"status\":\"running\"")) {
+                    return;
+                }
+            } catch (IOException | AssertionError notYet) {
+                // the state is written by rename; its directory may not be listed yet
+            }
+            Thread.sleep(20);
+        }
+        fail("the container " + name + " printed ready, but its state did not say running within 10 s: " + state);
     }
 
     /** A waiting container of busybox. */
