@@ -47,6 +47,10 @@ public interface LibC {
     // int kill(pid_t pid, int sig);
     int kill(int pid, int sig);
 
+    // int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact);
+    // glibc's struct on 64-bit Linux: the handler, a 1024-bit mask, flags, the restorer (152 bytes)
+    int sigaction(int signum, @In long[] act, @Out long[] oldact);
+
     // uid_t getuid(void);
     int getuid();
 

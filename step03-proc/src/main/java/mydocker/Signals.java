@@ -23,6 +23,8 @@ final class Signals {
     private static final int SIG_SETMASK = 2;
     private static final int SIGSET_BYTES = 8;        // the kernel's sigset_t: 64 signals
     private static final int SIGACTION_BYTES = 32;    // struct kernel_sigaction with that sigset
+    private static final int GLIBC_SIGACTION_BYTES = 152;
+    private static final long SIG_IGN = 1;
 
     private Signals() {}
 
@@ -39,7 +41,22 @@ final class Signals {
      */
     static void forward(int pid) {
         for (String name : new String[] {"INT", "TERM", "HUP"}) {
-            Signal.handle(new Signal(name), s -> Syscalls.kill(pid, s.getNumber()));
+            Signal signal = new Signal(name);
+            stopIgnoring(signal.getNumber());
+            Signal.handle(signal, s -> Syscalls.kill(pid, s.getNumber()));
+        }
+    }
+
+    /**
+     * nohup starts mydocker with SIGHUP ignored, and a script's background job with SIGINT,
+     * and the JVM installs no handler over a signal ignored at its start: it would never
+     * reach the container. docker's CLI forwards them all the same (Go's signal.Notify takes an
+     * ignored signal over), and so does run: an ignored one is set back to its default first.
+     */
+    private static void stopIgnoring(int signal) {
+        long[] old = new long[GLIBC_SIGACTION_BYTES / 8];
+        if (Syscalls.C.sigaction(signal, null, old) == 0 && old[0] == SIG_IGN) {
+            Syscalls.C.sigaction(signal, new long[old.length], null); // all zero: SIG_DFL
         }
     }
     // end::forward[]

@@ -125,8 +125,28 @@ final class Mydocker {
         return "env MYDOCKER_ROOT=" + NOBODY_STORE + " " + String.join(" ", launcher());
     }
 
+    /** Every launcher started: those still running when the tests end (a test that timed out) are killed then. */
+    private static final List<Process> STARTED = new ArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (STARTED) {
+                for (Process p : STARTED) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+            }
+        }));
+    }
+
+    /**
+     * Starts the launcher with every signal at its default: a build started under nohup, with
+     * SIGHUP ignored, would otherwise hand that on to every mydocker it starts (an ignored
+     * signal stays ignored across exec).
+     */
     static Process start(List<String> prefix, Map<String, String> env, String... args) {
-        List<String> cmd = new ArrayList<>(prefix);
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal"));
+        cmd.addAll(prefix);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(Path.of("/tmp").toFile());
         pb.environment().remove("MYDOCKER_TRACE");
@@ -136,7 +156,12 @@ final class Mydocker {
         }
         pb.environment().putAll(env);
         try {
-            return pb.start();
+            Process p = pb.start();
+            synchronized (STARTED) {
+                STARTED.removeIf(started -> !started.isAlive());
+                STARTED.add(p);
+            }
+            return p;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
