@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** mydocker run exits as docker run does: the command's status, 125, 126, 127 or 128+N. */
+@Tag("smoke") // run in every step, also where CI runs only what a step introduces
 class ExitStatusTest {
 
     @BeforeEach

@@ -9,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Containers of an ordinary user: root inside, that user outside, no privilege gained. */
+@Tag("smoke") // run in every step, also where CI runs only what a step introduces
 class UserNamespaceTest {
 
     private static final int SUB_START = 300000;

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** What each clone flag gives the container, checked the way a user would check it by hand. */
+@Tag("smoke") // run in every step, also where CI runs only what a step introduces
 class NamespacesTest {
 
     @BeforeEach

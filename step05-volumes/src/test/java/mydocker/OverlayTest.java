@@ -11,6 +11,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Overlay end to end through mydocker: a one-layer image, a container that writes to it, and
  * what the host then finds in the store (copy-up, whiteout, opaque directory) and in diff.
  */
+@Tag("smoke") // run in every step, also where CI runs only what a step introduces
 class OverlayTest {
 
     /** The two users a container test runs as, each with its own store. */

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import mydocker.OverlayTest.User;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * flags an ordinary user may not clear), targets resolve inside the container's root, and a
  * bad spec is refused before anything is made.
  */
+@Tag("smoke") // run in every step, also where CI runs only what a step introduces
 class VolumeTest {
 
     /** Where the sources live; shared by the class so that {@link #noMountOfASourceIsLeft} can look for them. */

@@ -11,10 +11,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** run -d: the id at once, the container in a session of its own, its end recorded by the waiter. */
+@Tag("smoke") // run in every step, also where CI runs only what a step introduces
 class DetachTest {
 
     @BeforeEach

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import mydocker.OverlayTest.User;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * or a tar of one) and a docker save archive, with gzip layers and .wh. whiteouts; every digest
  * is verified, and a damaged or malformed image is refused with nothing left behind.
  */
+@Tag("smoke") // run in every step, also where CI runs only what a step introduces
 class ImageFormatsTest {
 
     /** The shapes an image arrives in. */

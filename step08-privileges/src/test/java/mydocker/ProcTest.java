@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The container's own /proc: only its processes, mounted safely, and the host's left alone. */
+@Tag("smoke") // run in every step, also where CI runs only what a step introduces
 class ProcTest {
 
     private static final String LIST = "ps -e -o pid=,comm=; echo; ls /proc | grep -c '^[0-9]'";
