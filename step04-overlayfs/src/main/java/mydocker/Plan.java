@@ -64,6 +64,7 @@ final class Plan {
     private static final long SYS_SYMLINKAT = ARM64 ? 36 : 266;
     private static final long SYS_OPENAT2 = 437; // the same on every architecture
     private static final long SYS_MOVE_MOUNT = 429;
+    private static final long SYS_MOUNT_SETATTR = 442;
     // <fcntl.h>
     private static final long AT_FDCWD = -100;
     private static final long SYS_SETGROUPS = ARM64 ? 159 : 116;
@@ -285,6 +286,15 @@ final class Plan {
     Plan symlinkat(String target, String link) {
         step("symlink(" + Trace.quote(target) + ", " + Trace.quote(link) + ")", SYS_SYMLINKAT, string(target),
                 AT_FDCWD, string(link));
+        return this;
+    }
+
+    /** mount_setattr(AT_FDCWD, path, 0, {attr_set}, sizeof): sets flags of the one mount at {@code path}. */
+    Plan mountSetattr(String path, long attrSet, String how) {
+        long attr = struct(32); // struct mount_attr {u64 attr_set, attr_clr, propagation, userns_fd}
+        jnr.ffi.Pointer.wrap(Syscalls.RUNTIME, attr).putLong(0, attrSet);
+        step("mount_setattr(AT_FDCWD, " + Trace.quote(path) + ", 0, {" + how + "})", SYS_MOUNT_SETATTR, AT_FDCWD,
+                string(path), 0, attr, 32);
         return this;
     }
 

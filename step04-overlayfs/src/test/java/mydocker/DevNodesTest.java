@@ -70,6 +70,29 @@ class DevNodesTest {
         }
     }
 
+    /**
+     * Root of a user namespace only, whose root is the host's (unshare -Ur; mydocker run as root
+     * inside a rootless container made by root): it cannot make nodes, and binds the host's,
+     * which its root owns. The binds are read-only, so chmod and chown fail there too.
+     */
+    @Test
+    void rootOfAUserNamespaceCannotChangeTheHostsNodesItBinds() throws IOException {
+        Archives.readable(tmp);
+        String before = owner();
+        try {
+            Map<String, String> env = Map.of("MYDOCKER_ROOT", tmp.resolve("userns-store").toString());
+            List<String> userns = List.of("unshare", "-Ur", Mydocker.LAUNCHER.toString());
+            Path busybox = Archives.write(tmp.resolve("busybox.tar"), Archives.busybox());
+            Mydocker.Result imported = Mydocker.exec(userns, null, env, "import", busybox.toString(), Mydocker.IMAGE);
+            assertEquals(0, imported.status(), imported.toString());
+            Mydocker.Result r = Mydocker.exec(userns, null, env, "run", "--rm", Mydocker.IMAGE, "sh", "-c", CHANGE);
+            assertOwnNode(before, r);
+            assertTrue(r.err().contains("Read-only file system"), r.toString());
+        } finally {
+            putBack(before);
+        }
+    }
+
     private static void assertOwnNode(String before, Mydocker.Result r) throws IOException {
         assertEquals(before, owner(), "chmod or chown in the container changed the host's /dev/full:\n" + r);
         // Still the full device: a write fails with ENOSPC.

@@ -290,6 +290,15 @@ final class Plan {
         return this;
     }
 
+    /** mount_setattr(AT_FDCWD, path, 0, {attr_set}, sizeof): sets flags of the one mount at {@code path}. */
+    Plan mountSetattr(String path, long attrSet, String how) {
+        long attr = struct(32); // struct mount_attr {u64 attr_set, attr_clr, propagation, userns_fd}
+        jnr.ffi.Pointer.wrap(Syscalls.RUNTIME, attr).putLong(0, attrSet);
+        step("mount_setattr(AT_FDCWD, " + Trace.quote(path) + ", 0, {" + how + "})", SYS_MOUNT_SETATTR, AT_FDCWD,
+                string(path), 0, attr, 32);
+        return this;
+    }
+
     /** move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH): attaches a detached mount the parent made. */
     Plan moveMount(int fd, String target) {
         step("move_mount(" + fd + ", \"\", AT_FDCWD, " + Trace.quote(target) + ", MOVE_MOUNT_F_EMPTY_PATH)",

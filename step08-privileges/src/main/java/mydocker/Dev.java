@@ -27,6 +27,7 @@ final class Dev {
     private static final long FSCONFIG_SET_STRING = 1;
     private static final long FSCONFIG_CMD_CREATE = 6;
     private static final long FSMOUNT_CLOEXEC = 1;
+    private static final long MOUNT_ATTR_RDONLY = 0x01;
     private static final long MOUNT_ATTR_NOSUID = 0x02;
     private static final String TMPFS_OPTIONS = "mode=755,size=65536k";
 
@@ -42,16 +43,30 @@ final class Dev {
      * no path of the host leads to it, it goes when the last descriptor does, and it is a new
      * filesystem, so a store on a nodev mount (a systemd /tmp) changes nothing. The child moves
      * it onto its /dev. An ordinary user can do neither, and binds the host's nodes: they
-     * belong to the host's root, which the container's root is not, so chmod fails.
+     * belong to the host's root, which the container's root is not, so chmod fails. So does
+     * root of a user namespace only (mydocker run inside a rootless container).
      */
     static int nodes() {
-        if (Syscalls.C.geteuid() != 0) {
+        if (Syscalls.C.geteuid() != 0 || !inInitialUserNamespace()) {
             return -1;
         }
+        int tmpfs = detachedTmpfs();
+        try {
+            for (String node : NODES) {
+                mknod(tmpfs, node);
+            }
+            return tmpfs;
+        } catch (RuntimeException e) {
+            Syscalls.close(tmpfs);
+            throw e;
+        }
+    }
+
+    /** fsopen, fsconfig, fsmount: a tmpfs mounted nowhere, known only by the descriptor returned. */
+    private static int detachedTmpfs() {
         CStrings strings = new CStrings();
         int fs = mountApi("fsopen(\"tmpfs\", FSOPEN_CLOEXEC)", SYS_FSOPEN, strings.string("tmpfs").address(),
                 FSOPEN_CLOEXEC, 0, 0);
-        int tmpfs = -1;
         try {
             for (String option : TMPFS_OPTIONS.split(",")) {
                 String[] kv = option.split("=");
@@ -59,32 +74,27 @@ final class Dev {
                         SYS_FSCONFIG, fs, FSCONFIG_SET_STRING, strings.string(kv[0]).address(), strings.string(kv[1]).address());
             }
             mountApi("fsconfig(FSCONFIG_CMD_CREATE)", SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, 0, 0);
-            tmpfs = mountApi("fsmount(FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID)", SYS_FSMOUNT, fs, FSMOUNT_CLOEXEC,
+            return mountApi("fsmount(FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID)", SYS_FSMOUNT, fs, FSMOUNT_CLOEXEC,
                     MOUNT_ATTR_NOSUID, 0);
-            for (String node : NODES) {
-                String call = "mknodat(<tmpfs>, " + Trace.quote(node) + ", S_IFCHR|0666)";
-                int made = FileCalls.C.mknodat(tmpfs, node, S_IFCHR | 0666, rdev(node));
-                int errno = made == -1 ? Syscalls.errno() : 0;
-                Trace.call(call, made, errno);
-                if (made == -1) {
-                    throw new MydockerException(new SyscallException(call, errno).getMessage()
-                            + " (root needs CAP_MKNOD to give the container device nodes of its own;"
-                            + " as an ordinary user mydocker binds the host's)");
-                }
-                // Not the umask's mode: through the descriptor, the tmpfs has no other path.
-                Syscalls.check("chmod(<tmpfs>/" + node + ", 0666)",
-                        FileCalls.C.chmod("/proc/self/fd/" + tmpfs + "/" + node, 0666));
-            }
-            int nodes = tmpfs;
-            tmpfs = -1;
-            return nodes;
         } finally {
-            if (tmpfs >= 0) {
-                Syscalls.close(tmpfs);
-            }
             Syscalls.close(fs);
             java.lang.ref.Reference.reachabilityFence(strings);
         }
+    }
+
+    /** The host's node of that name, made again in the tmpfs, mode 0666 whatever the umask. */
+    private static void mknod(int tmpfs, String node) {
+        String call = "mknodat(<tmpfs>, " + Trace.quote(node) + ", S_IFCHR|0666)";
+        int made = FileCalls.C.mknodat(tmpfs, node, S_IFCHR | 0666, rdev(node));
+        int errno = made == -1 ? Syscalls.errno() : 0;
+        Trace.call(call, made, errno);
+        if (made == -1) {
+            throw new MydockerException(new SyscallException(call, errno).getMessage()
+                    + " (root needs CAP_MKNOD to give the container device nodes of its own;"
+                    + " as an ordinary user mydocker binds the host's)");
+        }
+        // Through the descriptor: the tmpfs has no other path.
+        Syscalls.check("chmod(<tmpfs>/" + node + ", 0666)", FileCalls.C.chmod("/proc/self/fd/" + tmpfs + "/" + node, 0666));
     }
     // end::nodes[]
 
@@ -120,6 +130,16 @@ final class Dev {
     }
     // end::dev[]
 
+    /** The initial user namespace maps every id to itself, in one line: 0 0 4294967295. */
+    private static boolean inInitialUserNamespace() {
+        try {
+            return String.join(" ", Files.readString(Path.of("/proc/self/uid_map")).trim().split("\\s+"))
+                    .equals("0 0 4294967295");
+        } catch (IOException e) {
+            return true; // cannot tell: make nodes, or say why not, rather than bind ones root may own
+        }
+    }
+
     /** The path of the terminal the parent opened, for the child to bind by name. */
     static String ttyPath(int fd) {
         try {
@@ -148,8 +168,15 @@ final class Dev {
         return (int) result;
     }
 
+    /**
+     * A node of the host's, bound read-only: a read-only mount still opens a device for
+     * writing, but refuses chmod, chown and touch, which would change the host's inode. Its
+     * owner may be the container's root (root of a user namespace whose root is the host's,
+     * the caller's own pseudo-terminal).
+     */
     private static void bind(Plan plan, String source, String target) {
         plan.mknodFile(target, 0644);
         plan.mount(source, target, null, Syscalls.MS_BIND, null);
+        plan.mountSetattr(target, MOUNT_ATTR_RDONLY, "attr_set=MOUNT_ATTR_RDONLY");
     }
 }
