@@ -43,7 +43,7 @@ final class Container {
             ContainerSpec spec = new ContainerSpec(command, containerEnv(), hostname, stdinFd,
                     terminal == null ? -1 : terminal.slave, terminal == null ? null : Dev.ttyPath(terminal.slave),
                     image.lowerdirs(store), layer.upper.toString(), layer.work.toString(), layer.merged.toString(),
-                    Dev.nodes(), image.workingDir());
+                    Dev.nodes(idMaps.hostUid(0), idMaps.hostGid(0)), image.workingDir());
             int pid = startContainer(spec);
             layer.started(pid);
             closeChildsEnds(spec, terminal);

@@ -44,13 +44,15 @@ final class Dev {
      * filesystem, so a store on a nodev mount (a systemd /tmp) changes nothing. The child moves
      * it onto its /dev. An ordinary user can do neither, and binds the host's nodes: they
      * belong to the host's root, which the container's root is not, so chmod fails. So does
-     * root of a user namespace only (mydocker run inside a rootless container).
+     * root of a user namespace only (mydocker run inside a rootless container). The tmpfs
+     * belongs to the container's root, {@code rootUid} and {@code rootGid} on the host, which
+     * makes /dev/pts and /dev/shm in it.
      */
-    static int nodes() {
+    static int nodes(long rootUid, long rootGid) {
         if (Syscalls.C.geteuid() != 0 || !inInitialUserNamespace()) {
             return -1;
         }
-        int tmpfs = detachedTmpfs();
+        int tmpfs = detachedTmpfs(TMPFS_OPTIONS + ",uid=" + rootUid + ",gid=" + rootGid);
         try {
             for (String node : NODES) {
                 mknod(tmpfs, node);
@@ -63,12 +65,12 @@ final class Dev {
     }
 
     /** fsopen, fsconfig, fsmount: a tmpfs mounted nowhere, known only by the descriptor returned. */
-    private static int detachedTmpfs() {
+    private static int detachedTmpfs(String options) {
         CStrings strings = new CStrings();
         int fs = mountApi("fsopen(\"tmpfs\", FSOPEN_CLOEXEC)", SYS_FSOPEN, strings.string("tmpfs").address(),
                 FSOPEN_CLOEXEC, 0, 0);
         try {
-            for (String option : TMPFS_OPTIONS.split(",")) {
+            for (String option : options.split(",")) {
                 String[] kv = option.split("=");
                 mountApi("fsconfig(FSCONFIG_SET_STRING, " + Trace.quote(kv[0]) + ", " + Trace.quote(kv[1]) + ")",
                         SYS_FSCONFIG, fs, FSCONFIG_SET_STRING, strings.string(kv[0]).address(), strings.string(kv[1]).address());

@@ -93,7 +93,7 @@ final class Container {
         return new ContainerSpec(command, containerEnv(), hostname, stdinFd,
                 terminal == null ? -1 : terminal.slave, terminal == null ? null : Dev.ttyPath(terminal.slave),
                 image.lowerdirs(store), layer.upper.toString(), layer.work.toString(), layer.merged.toString(),
-                Dev.nodes(), image.workingDir(), volumes);
+                Dev.nodes(idMaps.hostUid(0), idMaps.hostGid(0)), image.workingDir(), volumes);
     }
 
     // tag::start-container[]
