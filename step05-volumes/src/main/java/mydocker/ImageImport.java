@@ -32,6 +32,7 @@ final class ImageImport {
                     ? "is a directory (import takes a tar file: tar -C DIR -cf rootfs.tar .)"
                     : "permission denied (mydocker runs as you, and reads it as you)"));
         }
+        refuseSpecialFile(source);
         Image image;
         try {
             image = new Image(name, List.of(layer(source)), List.of(), List.of(), "");
@@ -45,6 +46,18 @@ final class ImageImport {
         return image;
     }
     // end::import[]
+
+    /**
+     * A FIFO would keep import waiting for a writer, a device would hand it whatever its driver
+     * makes (/dev/zero without end). Checked by path, so a file swapped for one after the check
+     * can still make import wait: it is the caller's own path, and Ctrl-C ends it.
+     */
+    static void refuseSpecialFile(Path source) {
+        if (!Files.isRegularFile(source) && !Files.isDirectory(source)) {
+            throw new MydockerException("import " + source + ": not a regular file, but a FIFO, device or socket"
+                    + " (import reads a tar file: save the stream to one first)");
+        }
+    }
 
     // tag::layer[]
     /** Extracts the tar into the store, unless a layer of the same digest is there already, and returns that digest. */

@@ -81,6 +81,23 @@ class ImageImportTest {
         ExitStatusTest.assertOneLine(r.err());
     }
 
+    /**
+     * A FIFO given as the file would keep import waiting for a writer, forever; a device would
+     * be read without end. Refused at once, in one line, also behind a symlink.
+     */
+    @Test
+    void aFifoOrADeviceIsRefusedAtOnce() throws IOException {
+        Path fifo = tmp.resolve("rootfs.fifo");
+        Mydocker.host("mkfifo", "-m", "0644", fifo.toString());
+        Path link = Files.createSymbolicLink(tmp.resolve("rootfs.tar"), fifo);
+        for (Path source : List.of(fifo, link, Path.of("/dev/zero"))) {
+            Mydocker.Result r = User.ORDINARY.mydocker("import", source.toString(), "special");
+            assertEquals(125, r.status(), r.toString());
+            assertTrue(r.err().startsWith("mydocker: import " + source + ": not a regular file"), r.toString());
+            ExitStatusTest.assertOneLine(r.err());
+        }
+    }
+
     /** Root filesystem tars that try to write outside the layer, to {@code host}. */
     enum Escape {
         CLIMBING("../../" + "../".repeat(20)), ABSOLUTE_CLIMBING("/" + "../".repeat(20)), SYMLINK(null), HARDLINK(null);

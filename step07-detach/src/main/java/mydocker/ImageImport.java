@@ -49,6 +49,7 @@ final class ImageImport {
         if (!Files.isReadable(source)) {
             throw new MydockerException("import " + source + ": permission denied (mydocker runs as you, and reads it as you)");
         }
+        refuseSpecialFile(source);
         Image image;
         try {
             if (Files.isDirectory(source)) {
@@ -79,6 +80,18 @@ final class ImageImport {
         return image;
     }
     // end::import[]
+
+    /**
+     * A FIFO would keep import waiting for a writer, a device would hand it whatever its driver
+     * makes (/dev/zero without end). Checked by path, so a file swapped for one after the check
+     * can still make import wait: it is the caller's own path, and Ctrl-C ends it.
+     */
+    static void refuseSpecialFile(Path source) {
+        if (!Files.isRegularFile(source) && !Files.isDirectory(source)) {
+            throw new MydockerException("import " + source + ": not a regular file, but a FIFO, device or socket"
+                    + " (import reads a tar file or an image directory: save the stream to a file first)");
+        }
+    }
 
     /** The layers of a pulled image, in the manifest's order, as their downloads finish. */
     interface Blobs {

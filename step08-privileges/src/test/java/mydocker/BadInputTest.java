@@ -49,6 +49,7 @@ class BadInputTest {
         }
         fixtures = Files.createTempDirectory("mydocker-bad-input-");
         Files.writeString(fixtures.resolve("text.txt"), "hello\n");
+        Mydocker.host("mkfifo", "-m", "0644", fixtures.resolve("fifo").toString());
         Files.write(fixtures.resolve("empty.tar"), new byte[0]);
         byte[] busybox = Archives.busybox();
         Files.write(fixtures.resolve("truncated.tar"), Arrays.copyOf(busybox, busybox.length / 2 + 100));
