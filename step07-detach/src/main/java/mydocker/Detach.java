@@ -23,6 +23,8 @@ final class Detach {
     private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
     private static final long SYS_SETSID = ARM64 ? 157 : 112;
     private static final long SYS_EXECVE = ARM64 ? 221 : 59;
+    private static final long SYS_CLOSE_RANGE = 436; // the same on every architecture
+    private static final long CLOSE_RANGE_CLOEXEC = 4; // <linux/close_range.h>, Linux 5.11
 
     /** The hidden option of run that makes it the shim. */
     static final String SHIM = "--detach-shim";
@@ -89,7 +91,10 @@ final class Detach {
      * The container runs: report its id, let go of the caller's pipe and terminal, and execve
      * the waiter. execve keeps the pid (the container's parent stays its parent, and its
      * PR_SET_PDEATHSIG does not fire: the thread that cloned it is the one that execs) and
-     * every descriptor without close-on-exec: the output pipe goes in as stdin.
+     * every descriptor without close-on-exec: the output pipe goes in as stdin, and nothing
+     * else. The waiter lives as long as the container, and would hold open whatever this JVM,
+     * its libraries or its caller left open without close-on-exec (the JDK leaves a socket
+     * pair): every descriptor above stderr is marked close-on-exec first.
      */
     static void becomeWaiter(Store store, ContainerLayer layer, int pid, int output) {
         byte[] id = (layer.id() + "\n").getBytes(StandardCharsets.UTF_8);
@@ -113,6 +118,8 @@ final class Detach {
         // One malloc arena: the waiter's few threads allocate next to nothing.
         List<String> env = List.of("MYDOCKER_ROOT=" + store.root, "MALLOC_ARENA_MAX=1",
                 "PATH=" + System.getenv().getOrDefault("PATH", Exec.DEFAULT_PATH));
+        Syscalls.check("close_range(3, ~0U, CLOSE_RANGE_CLOEXEC)",
+                Plan.syscall(SYS_CLOSE_RANGE, 3, 0xFFFFFFFFL, CLOSE_RANGE_CLOEXEC, 0, 0) == -1 ? -1 : 0);
         execve(waiter, env);
         // Not replaced (the java binary gone?): wait here, in this JVM.
         try {

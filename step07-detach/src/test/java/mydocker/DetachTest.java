@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +38,35 @@ class DetachTest {
         assertFalse(Detached.text(who, name, "finishedAt").isEmpty());
         assertEquals("exited", Detached.text(who, name, "status"));
         assertEquals(0, Detached.as(who, "rm", name).status());
+    }
+
+    /**
+     * The waiter lives as long as its container, and holds only its stdio and what its own JVM
+     * opens: no descriptor of the shim's JVM (the JDK's socket pair was one), none of a caller
+     * that left one open without close-on-exec (here a shell's fd 7).
+     */
+    @ParameterizedTest(name = "as {0}")
+    @MethodSource("mydocker.Detached#callers")
+    void theWaiterKeepsNoDescriptorOfTheShimOrTheCaller(List<String> who) throws Exception {
+        String name = "descriptors-" + who.size();
+        List<String> holding = new ArrayList<>(who.subList(0, who.size() - 1)); // [setpriv ...] mydocker
+        holding.addAll(List.of("sh", "-c", "exec 7</etc/hostname; exec \"$@\"", "sh", who.get(who.size() - 1)));
+        Detached.start(holding, "--name", name, Mydocker.IMAGE, "sleep", "1000");
+        long waiter = Detached.parentOf(Detached.field(who, name, "pid"));
+        List<String> unexpected = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/" + waiter + "/fd"))) {
+            for (Path fd : fds.toList()) {
+                String target = Files.readSymbolicLink(fd).toString();
+                boolean own = target.endsWith("/lib/modules") || target.endsWith("/mydocker.jar")
+                        || target.equals("/dev/random") || target.equals("/dev/urandom") || target.contains("/container.log");
+                if (Integer.parseInt(fd.getFileName().toString()) > 2 && !own) {
+                    unexpected.add(fd.getFileName() + " -> " + target);
+                }
+            }
+        } finally {
+            Detached.as(who, "rm", "-f", name);
+        }
+        assertEquals(List.of(), unexpected, "descriptors the waiter kept from the shim or the caller");
     }
 
     @ParameterizedTest(name = "as {0}")
