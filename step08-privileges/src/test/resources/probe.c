@@ -21,6 +21,26 @@ int main(int argc, char **argv) {
         printf("TIOCSTI|1<<32: %s\n", r == 0 ? "pushed" : strerror(errno));
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "vsock") == 0) {
+        /* AF_VSOCK is 40: the filter answers before the kernel looks for a vsock transport. */
+        long r = syscall(SYS_socket, 40, 1 /* SOCK_STREAM */, 0);
+        printf("socket(AF_VSOCK): %s\n", r >= 0 ? "a descriptor" : strerror(errno));
+        return 0;
+    }
+    if (argc > 2 && strcmp(argv[1], "syscall") == 0) {
+        /* syscall NR: the call with no arguments; ok, or the errno it failed with. */
+        long nr = atol(argv[2]);
+        long r = syscall(nr, 0, 0, 0, 0, 0, 0);
+        printf("syscall %ld: %s\n", nr, r >= 0 ? "ok" : strerror(errno));
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "i386-getpid") == 0) {
+        /* getpid of the i386 table (20), by int 0x80 from this 64-bit process: seccomp sees AUDIT_ARCH_I386. */
+        long r;
+        __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+        printf("i386 getpid: %s\n", r > 0 ? "ok" : strerror((int) -r));
+        return 0;
+    }
     if (argc > 3 && strcmp(argv[1], "as") == 0) {
         /* as UID PROG...: become UID (real, effective, saved), then exec PROG, which may be setuid. */
         int id = atoi(argv[2]);

@@ -7,7 +7,7 @@ import java.util.List;
  * A classic BPF program (<linux/filter.h>), as seccomp runs it on each system call: a list of
  * 8-byte instructions over one accumulator, jumps only forward, the program's answer the value
  * of the first ret reached. Only what a seccomp filter needs: load a 32-bit word of struct
- * seccomp_data, compare it with a constant, return.
+ * seccomp_data, compare it with a constant, jump, return.
  */
 final class Bpf {
 
@@ -17,6 +17,7 @@ final class Bpf {
     static final int JGE_K = 0x05 | 0x30 | 0x00;     // BPF_JMP | BPF_JGE | BPF_K
     static final int JSET_K = 0x05 | 0x40 | 0x00;    // BPF_JMP | BPF_JSET | BPF_K
     static final int RET_K = 0x06;                   // BPF_RET | BPF_K
+    static final int JA = 0x05 | 0x00;               // BPF_JMP | BPF_JA: k is a 32-bit offset
 
     /** One struct sock_filter; {@code note} is for the listing only. */
     record Insn(int code, int jt, int jf, int k, String note) {}
@@ -44,6 +45,11 @@ final class Bpf {
         return add(JSET_K, jt, jf, k, what);
     }
 
+    /** Skip {@code k} instructions: the one jump that reaches past 255 of them. */
+    Bpf ja(int k, String what) {
+        return add(JA, 0, 0, k, what);
+    }
+
     /** The filter's answer: an action in the top 16 bits, its data (an errno) below. */
     Bpf ret(int k, String what) {
         return add(RET_K, 0, 0, k, what);
@@ -55,6 +61,12 @@ final class Bpf {
             throw new IllegalStateException("a classic BPF jump reaches at most 255 instructions");
         }
         program.add(new Insn(code, jt, jf, k, note));
+        return this;
+    }
+
+    /** {@code other}'s instructions after these: its jumps are relative, so they still land. */
+    Bpf append(Bpf other) {
+        program.addAll(other.program);
         return this;
     }
 
@@ -85,6 +97,7 @@ final class Bpf {
                 case LD_W_ABS -> "ld  [" + i.k + "]";
                 case JEQ_K, JGE_K, JSET_K -> (i.code == JEQ_K ? "jeq" : i.code == JGE_K ? "jge" : "jset")
                         + " #0x" + Integer.toHexString(i.k) + ", " + (n + 1 + i.jt) + ", " + (n + 1 + i.jf);
+                case JA -> "ja  " + (n + 1 + i.k);
                 case RET_K -> "ret #0x" + Integer.toHexString(i.k);
                 default -> "?";
             };
