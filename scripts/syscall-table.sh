@@ -66,7 +66,11 @@ $(table "$inc/unistd_32.h" 32 | sed '$ s/,$//')
 
     /** The highest number the table knows: a call above it is newer than the filter. */
     static int highest(Map<String, Integer> table) {
-        return table.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int highest = 0;
+        for (int nr : table.values()) {
+            highest = Math.max(highest, nr);
+        }
+        return highest;
     }
 }
 JAVA

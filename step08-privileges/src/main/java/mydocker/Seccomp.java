@@ -182,7 +182,10 @@ final class Seccomp {
             f.jge(X32_SYSCALL_BIT, 0, 1, "x32 ABI?");
             f.ret(eperm(), "x32: EPERM");
         }
-        f.jge(SyscallTable.highest(table) + 1, 0, 1, "newer than the table?");
+        int highest = SyscallTable.highest(table);
+        String[] names = new String[highest + 1]; // for the listing's notes
+        table.forEach((name, nr) -> names[nr] = name);
+        f.jge(highest + 1, 0, 1, "newer than the table?");
         f.ret(RET_ERRNO | ENOSYS, "ENOSYS: the C library falls back");
         argumentRules(f, table, caps);
         // Runs of consecutive numbers as one range: A >= lo and not A >= hi + 1.
@@ -196,10 +199,10 @@ final class Seccomp {
         }
         for (int[] run : runs) {
             if (run[0] == run[1]) {
-                f.jeq(run[0], 0, 1, name(table, run[0]));
+                f.jeq(run[0], 0, 1, names[run[0]]);
             } else {
-                f.jge(run[0], 0, 2, name(table, run[0]) + " ...");
-                f.jge(run[1] + 1, 1, 0, "... " + name(table, run[1]));
+                f.jge(run[0], 0, 2, names[run[0]].concat(" ..."));
+                f.jge(run[1] + 1, 1, 0, "... ".concat(names[run[1]]));
             }
             f.ret(RET_ALLOW, "ALLOW");
         }
@@ -243,10 +246,6 @@ final class Seccomp {
         // Every path that loaded an argument ended in a ret: A is still the number.
     }
     // end::filter[]
-
-    private static String name(Map<String, Integer> table, int nr) {
-        return table.entrySet().stream().filter(e -> e.getValue() == nr).map(Map.Entry::getKey).findFirst().orElse("#" + nr);
-    }
 
     /** Whether this machine runs the calls the filter was written for. */
     static boolean supported() {

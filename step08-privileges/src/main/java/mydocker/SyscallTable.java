@@ -863,6 +863,10 @@ final class SyscallTable {
 
     /** The highest number the table knows: a call above it is newer than the filter. */
     static int highest(Map<String, Integer> table) {
-        return table.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int highest = 0;
+        for (int nr : table.values()) {
+            highest = Math.max(highest, nr);
+        }
+        return highest;
     }
 }
