@@ -13,7 +13,7 @@ import java.util.function.Function;
 /**
  * The container's setup as a list of system calls. The parent builds it before clone, one
  * builder call per system call and in the order the kernel needs; the cloned child runs it
- * with {@link #runInChild()} and nothing else, until its last step, execve, replaces it.
+ * with the C routine of child.c and nothing else, until its last step, execve, replaces it.
  *
  * <p>A step is a syscall number and up to five arguments. An argument is a constant (a number,
  * or the address of native memory filled here) or the result of an earlier step (a descriptor
@@ -23,23 +23,25 @@ import java.util.function.Function;
  */
 final class Plan {
 
-    static final int ARGS = 5;
+    static final int ARGS = 6;
     /** The record the child writes after each step: the step's index, its errno, its result. */
     static final int RECORD_BYTES = 16;
 
-    // tag::entry[]
-    // The one native entry of the child: long syscall(long number, ...), called through jffi,
-    // jnr-ffi's lower layer, with six longs. Bound through jnr-ffi with six it passed garbage as
-    // the last (seen with strace, as mount's data); with seven it boxes them in an array, an
-    // allocation the child must not make.
+    // syscall(2) of the C library, called through jffi (jnr-ffi's lower layer) with six longs, for
+    // the parent's own calls that jnr-posix lacks. The child never calls it: its calls are the
+    // raw system call instructions in child.c.
     private static final Invoker INVOKER = Invoker.getInstance();
     private static final long SYSCALL = Library.getDefault().getSymbolAddress("syscall");
     private static final CallContext SIX_LONGS = CallContext.getCallContext(Type.SINT64,
             new Type[] {Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64},
             CallingConvention.DEFAULT, false);
-    // end::entry[]
     private static final MemoryIO IO = MemoryIO.getInstance();
     private static final long CONSTANT = -1;
+    // tag::layout[]
+    // struct plan and struct step of child.c, in 64-bit words: the header, then the steps.
+    private static final int HEADER_WORDS = 8;
+    private static final int STEP_WORDS = 1 + ARGS + ARGS + 3 + 1 + 1;
+    // end::layout[]
     private static final long NO_EXPECTATION = Long.MIN_VALUE;
     private static final int TOLERATED = 3;
 
@@ -76,20 +78,8 @@ final class Plan {
     /** Native memory the steps point into: held until the plan is dropped, after the exec. */
     final CStrings memory = new CStrings();
 
-    // What the child reads: primitive arrays, filled in by seal() before clone.
-    private int count;
-    private long[] nr;
-    private long[] args;
-    private long[] from;
-    private int[] tolerated;
-    private long[] expected;
-    private long[] results;
     private int statusFd = -1;
-    private boolean traced;
-    private long errnoAddress;
-    private long record;
-
-    /** syscall(2) through the child's entry, for the parent's clone and the child's exit. */
+    /** syscall(2) of the C library, for the parent's calls that jnr-posix has no method for. */
     static long syscall(long number, long a1, long a2, long a3, long a4, long a5) {
         return INVOKER.invokeN6(SIX_LONGS, SYSCALL, number, a1, a2, a3, a4, a5);
     }
@@ -270,69 +260,36 @@ final class Plan {
         return result == -1 ? !tolerates(index, errno) : expectation != NO_EXPECTATION && result != expectation;
     }
 
+    // tag::seal[]
     /**
-     * Copies the steps into the primitive arrays the child reads, and names the descriptor
-     * its records go to: a record of the failed step, or with --trace of every step. After
-     * this, nothing in the plan allocates.
+     * Writes the plan into native memory as child.c reads it, with the clone flags and the
+     * descriptor its records go to: a record of the failed step, or with --trace of every
+     * step. Returns its address, the one argument of the C routine.
      */
-    void seal(int statusWriteFd, long errnoLocation, boolean trace) {
-        traced = trace;
-        count = steps.size();
-        nr = new long[count];
-        args = new long[count * ARGS];
-        from = new long[count * ARGS];
-        tolerated = new int[count * TOLERATED];
-        expected = new long[count];
-        results = new long[count];
-        for (int i = 0; i < count; i++) {
-            nr[i] = numbers.get(i);
-            System.arraycopy(argLists.get(i), 0, args, i * ARGS, ARGS);
-            System.arraycopy(fromLists.get(i), 0, from, i * ARGS, ARGS);
-            int[] t = toleratedLists.get(i);
-            System.arraycopy(t, 0, tolerated, i * TOLERATED, t.length);
-            expected[i] = expectations.get(i);
-        }
+    long seal(long cloneFlags, int statusWriteFd, boolean trace) {
         statusFd = statusWriteFd;
-        errnoAddress = errnoLocation;
-        record = memory.block(RECORD_BYTES).address();
-    }
-
-    // tag::child-loop[]
-    /**
-     * The only code between clone and execve. The child is a copy of a JVM with one thread
-     * and no VM threads: anything that needs the VM (allocating, loading or linking a class,
-     * throwing, a method called often enough to ask the JIT for work) can wait forever on a
-     * lock that no thread will release. So this loop reads only primitive arrays and makes
-     * few calls: the native syscall entry, and, to report a step, three memory writes and a
-     * write(2) through it. A dry run in the parent ({@link CloneExec}) links all of them before clone.
-     * It returns only if a step failed; the child then exits.
-     */
-    void runInChild() {
+        int count = steps.size();
+        jnr.ffi.Pointer p = memory.block(8 * (HEADER_WORDS + count * STEP_WORDS));
+        p.putLong(0, cloneFlags);
+        p.putLong(8, count);
+        p.putLong(16, statusWriteFd);
+        p.putLong(24, trace ? 1 : 0);
+        p.putLong(32, -1); // fork_step: no step forks
+        p.putLong(40, ExitStatus.RUNTIME_ERROR); // the child's exit status when a step failed
         for (int i = 0; i < count; i++) {
-            int a = i * ARGS;
-            long result = INVOKER.invokeN6(SIX_LONGS, SYSCALL, nr[i],
-                    from[a] == CONSTANT ? args[a] : results[(int) from[a]],
-                    from[a + 1] == CONSTANT ? args[a + 1] : results[(int) from[a + 1]],
-                    from[a + 2] == CONSTANT ? args[a + 2] : results[(int) from[a + 2]],
-                    from[a + 3] == CONSTANT ? args[a + 3] : results[(int) from[a + 3]],
-                    from[a + 4] == CONSTANT ? args[a + 4] : results[(int) from[a + 4]]);
-            results[i] = result;
-            // errno lives in thread-local storage, at the same address as in the parent's thread.
-            int errno = result == -1 ? IO.getInt(errnoAddress) : 0;
-            int t = i * TOLERATED;
-            boolean failed = result == -1
-                    ? errno != tolerated[t] && errno != tolerated[t + 1] && errno != tolerated[t + 2]
-                    : expected[i] != NO_EXPECTATION && result != expected[i];
-            if (failed || traced) {
-                IO.putInt(record, i);
-                IO.putInt(record + 4, errno);
-                IO.putLong(record + 8, result);
-                INVOKER.invokeN6(SIX_LONGS, SYSCALL, SYS_WRITE, statusFd, record, RECORD_BYTES, 0, 0);
+            long at = 8L * (HEADER_WORDS + i * STEP_WORDS);
+            p.putLong(at, numbers.get(i));
+            for (int k = 0; k < ARGS; k++) {
+                p.putLong(at + 8 * (1 + k), argLists.get(i)[k]);
+                p.putLong(at + 8 * (1 + ARGS + k), fromLists.get(i)[k]);
             }
-            if (failed) {
-                return;
+            int[] t = toleratedLists.get(i);
+            for (int k = 0; k < t.length; k++) {
+                p.putLong(at + 8 * (1 + 2 * ARGS + k), t[k]);
             }
+            p.putLong(at + 8 * (STEP_WORDS - 2), expectations.get(i));
         }
+        return p.address();
     }
-    // end::child-loop[]
+    // end::seal[]
 }

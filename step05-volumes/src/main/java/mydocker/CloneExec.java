@@ -1,8 +1,11 @@
 package mydocker;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.MemoryIO;
+import com.kenai.jffi.PageManager;
+import com.kenai.jffi.Type;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import jnr.ffi.Memory;
@@ -11,29 +14,31 @@ import jnr.ffi.Pointer;
 /**
  * clone(2) a child into new namespaces and have it run the container's setup plan, whose last
  * step is execve(2) of the command. The book re-executes {@code /proc/self/exe init} for this;
- * runc runs C code (nsexec) before Go starts. Here the child is a copy of this JVM that runs
- * one loop over a list of system calls prepared before clone ({@link Plan}), so no second JVM
- * starts.
+ * runc runs C code (nsexec) before Go starts. Here the parent prepares the setup as a list of
+ * system calls ({@link Plan}) and calls a small C routine (src/main/c/child.c) that clones and,
+ * in the child, runs that list: the child runs no Java, and no second JVM starts.
  */
 final class CloneExec {
 
     /** How often the parent looks at a child that has not finished its plan. */
     static final int WATCH_MS = 100;
-    /** A hung child is killed and cloned again, at most this many times in all. */
-    static final int ATTEMPTS = 3;
+    /** A child that has not exec'd this long after its go-ahead is killed and reported. */
+    static final int DEADLINE_MS = 30_000;
 
     private static final LibC C = LibC.INSTANCE;
-
-    // <asm/unistd.h>: through syscall(2), the one binding the child calls.
     private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
-    private static final long SYS_CLONE = ARM64 ? 220 : 56;
-    private static final long SYS_FUTEX = ARM64 ? 98 : 202;
 
     // <sys/prctl.h>, <poll.h>
     private static final long PR_SET_PDEATHSIG = 1;
     private static final short POLLIN = 1;
 
-    private static boolean rehearsed;
+    // tag::entry[]
+    // long mydocker_clone_run(struct plan *), called through jffi, jnr-ffi's lower layer.
+    private static final Invoker INVOKER = Invoker.getInstance();
+    private static final CallContext ONE_POINTER = CallContext.getCallContext(Type.SINT64,
+            new Type[] {Type.POINTER}, CallingConvention.DEFAULT, false);
+    private static final long CLONE_RUN = loadChildCode();
+    // end::entry[]
 
     private final long flags;
     private final IntConsumer beforeGoAhead;
@@ -41,7 +46,6 @@ final class CloneExec {
     private final int[] status;
     private final int[] go;
     private boolean goPending;
-    private long hangWord;
 
     private CloneExec(long flags, IntConsumer beforeGoAhead) {
         this.flags = flags;
@@ -60,36 +64,20 @@ final class CloneExec {
      * the explained failure of the step that failed.
      */
     static int start(long flags, Consumer<Plan> setUp, IntConsumer beforeGoAhead) {
-        rehearse();
-        int hangs = faultCount("MYDOCKER_FAULT_HANG_CHILD");
-        for (int attempt = 1; ; attempt++) {
-            // Each attempt its own pipes and its own plan, which names their descriptors.
-            CloneExec child = new CloneExec(flags, beforeGoAhead);
-            child.prelude();
-            setUp.accept(child.plan);
-            child.plan.seal(child.status[1], C.__errno_location(), Trace.on());
-            child.hang(attempt <= hangs);
-            int pid = child.cloneAndRun();
-            if (pid > 0) {
-                return pid;
-            }
-            if (attempt == ATTEMPTS) {
-                throw new MydockerException("the cloned child hung before its first step, " + ATTEMPTS
-                        + " times; the JVM was not quiet at clone time (another thread was allocating)");
-            }
-            System.err.println("mydocker: warning: cloned child " + -pid + " hung in a futex before its"
-                    + " first step; killed it, cloning again");
-        }
+        busyParent();
+        CloneExec child = new CloneExec(flags, beforeGoAhead);
+        child.prelude();
+        setUp.accept(child.plan);
+        long plan = child.plan.seal(flags, child.status[1], Trace.on());
+        return child.cloneAndRun(plan);
     }
 
     // tag::prelude[]
     /** The child's first steps, before the container's: wait for the parent, and die with it. */
     private void prelude() {
-        if (faultCount("MYDOCKER_FAULT_HANG_CHILD") > 0) {
-            // Fault injection for the watchdog: FUTEX_WAIT blocks while the word is 0, as a
-            // child caught by a safepoint at clone does; hang(false) sets it to 1 (EAGAIN).
-            hangWord = plan.struct(4);
-            plan.futexWait(hangWord, "<fault injection>").tolerate(Errors.EAGAIN);
+        if (System.getenv("MYDOCKER_FAULT_HANG_CHILD") != null) {
+            // Fault injection for the deadline: FUTEX_WAIT on a word that stays 0 never returns.
+            plan.futexWait(plan.struct(4), "<fault injection>");
         }
         // The child's copies of the parent's ends: the status pipe's read end must have only
         // the parent as holder, or POLLERR below could not tell that the parent is gone.
@@ -121,15 +109,12 @@ final class CloneExec {
     // end::prelude[]
 
     // tag::clone[]
-    /** Returns the child's pid once it has exec'd, or minus its pid if it hung and was killed. */
-    private int cloneAndRun() {
-        long pid = Plan.syscall(SYS_CLONE, flags, 0, 0, 0, 0);
-        if (pid == 0) {
-            // The child: nothing but the plan, then exit if a step failed.
-            plan.runInChild();
-            Plan.syscall(Plan.SYS_EXIT_GROUP, ExitStatus.RUNTIME_ERROR, 0, 0, 0, 0);
-        }
-        int cloneErrno = pid == -1 ? Plan.errno() : 0;
+    /** Returns the child's pid once it has exec'd; throws the failure of its setup. */
+    private int cloneAndRun(long planAddress) {
+        // Only the parent returns: with the pid, or minus clone's errno.
+        long pid = INVOKER.invokeN1(ONE_POINTER, CLONE_RUN, planAddress);
+        int cloneErrno = pid < 0 ? (int) -pid : 0;
+        pid = pid < 0 ? -1 : pid;
         Syscalls.close(status[1]);
         Syscalls.close(go[0]);
         goPending = true;
@@ -158,23 +143,25 @@ final class CloneExec {
     // tag::watch[]
     /**
      * Gives the child its go-ahead and reads the record of each step it runs, until end of
-     * file (it exec'd) or a failed step. A child caught by a safepoint at clone blocks in a
-     * futex before its first step and never moves again; one that is runnable, or waits in
-     * read for its go-ahead, is only slow, and is left alone however long it takes.
+     * file (it exec'd) or a failed step. A child that has not exec'd {@link #DEADLINE_MS} after
+     * its go-ahead is killed and reported: no step of a setup takes that long.
      */
     private int watch(int pid) {
         long goAt = System.nanoTime() + faultCount("MYDOCKER_FAULT_SLOW_GO_AHEAD") * 1_000_000L;
+        long deadline = Long.MAX_VALUE;
         byte[] record = new byte[Plan.RECORD_BYTES];
         int last = -1;
         while (true) {
             if (goPending && System.nanoTime() >= goAt) {
                 goAhead(pid);
+                deadline = System.nanoTime() + deadlineMs() * 1_000_000L;
             }
             if (!readable(status[0], WATCH_MS)) {
-                if (inFutex(pid)) {
+                if (System.nanoTime() > deadline) {
                     Syscalls.kill(pid, Signals.SIGKILL);
                     Syscalls.waitpid(pid);
-                    return -pid;
+                    throw new MydockerException("the cloned child " + pid + " had not finished its setup " + deadlineMs()
+                            + " ms after its go-ahead; killed it (--trace shows the steps it ran)");
                 }
                 continue;
             }
@@ -218,52 +205,62 @@ final class CloneExec {
         }
     }
 
-    /** The first field of /proc/PID/syscall is the number of the call it is blocked in. */
-    private static boolean inFutex(int pid) {
-        try {
-            String line = Files.readString(Path.of("/proc/" + pid + "/syscall"));
-            return line.startsWith(SYS_FUTEX + " ");
-        } catch (IOException e) {
-            return false; // gone, or not ours to read: not known to be hung
-        }
+    /** The deadline, or the one that fault injection sets: MYDOCKER_FAULT_HANG_CHILD=MS. */
+    private static long deadlineMs() {
+        String ms = System.getenv("MYDOCKER_FAULT_HANG_CHILD");
+        return ms == null ? DEADLINE_MS : Long.parseLong(ms);
     }
 
-    private void hang(boolean hang) {
-        if (hangWord != 0) {
-            Pointer.wrap(Syscalls.RUNTIME, hangWord).putInt(0, hang ? 0 : 1);
-        }
-    }
-
-    // tag::rehearse[]
+    // tag::load[]
     /**
-     * A dry run of the child's loop, in the parent: a harmless plan whose steps succeed, fail
-     * with a tolerated errno, use an earlier result, and fail. Afterwards every method and
-     * class the child touches is loaded and linked, so the child never asks the VM for it.
+     * Copies child.c's machine code for this architecture into a page of its own, then makes
+     * that page executable and no longer writable. Returns the routine's address.
      */
-    private static void rehearse() {
-        if (rehearsed) {
+    private static long loadChildCode() {
+        String hex = ARM64 ? ChildCode.AARCH64
+                : "amd64".equals(System.getProperty("os.arch")) ? ChildCode.X86_64 : null;
+        if (hex == null) {
+            throw new MydockerException("no machine code for the cloned child on " + System.getProperty("os.arch")
+                    + "; mydocker runs on x86-64 and arm64 (src/main/c/child.c, scripts/child-code.sh)");
+        }
+        byte[] code = new byte[hex.length() / 2];
+        for (int i = 0; i < code.length; i++) {
+            code[i] = (byte) Integer.parseInt(hex, 2 * i, 2 * i + 2, 16);
+        }
+        PageManager pages = PageManager.getInstance();
+        long page = pages.allocatePages(1, PageManager.PROT_READ | PageManager.PROT_WRITE);
+        if (page == 0 || code.length > pages.pageSize()) {
+            throw new MydockerException("mmap of a page for the cloned child's code failed");
+        }
+        MemoryIO.getInstance().putByteArray(page, code, 0, code.length);
+        pages.protectPages(page, 1, PageManager.PROT_READ | PageManager.PROT_EXEC);
+        return page;
+    }
+    // end::load[]
+
+    /**
+     * Fault injection for the tests and bench/clone-hang.sh: MYDOCKER_FAULT_BUSY_PARENT=1 keeps
+     * a thread allocating in the parent while it clones, so that collections, safepoints and
+     * compilations are under way at the moment of clone. The child must not notice.
+     */
+    private static void busyParent() {
+        if (System.getenv("MYDOCKER_FAULT_BUSY_PARENT") == null) {
             return;
         }
-        int[] sink = new int[2];
-        Syscalls.check("pipe2(O_CLOEXEC) (for the rehearsal)", C.pipe2(sink, Syscalls.O_CLOEXEC));
-        Plan dry = new Plan();
-        int pid = dry.step("getpid()", Plan.SYS_GETPID);
-        dry.close(-1).tolerate(Errors.EBADF);
-        dry.step("getpid()", Plan.SYS_GETPID);
-        dry.resultOf(pid, 0);
-        dry.close(-1);
-        dry.seal(sink[1], C.__errno_location(), true);
-        // Once: a method run often enough here would be compiled, and a compilation under way
-        // at clone holds locks the child could need (measured: 4 hung children in 60 after 50 runs).
-        dry.runInChild();
-        Syscalls.readFully(sink[0], new byte[4 * Plan.RECORD_BYTES]);
-        C.close(sink[0]);
-        C.close(sink[1]);
-        rehearsed = true;
+        Thread busy = new Thread(CloneExec::allocateForever, "busy-parent");
+        busy.setDaemon(true);
+        busy.start();
     }
-    // end::rehearse[]
 
-    /** Fault injection for the tests: MYDOCKER_FAULT_HANG_CHILD=N, MYDOCKER_FAULT_SLOW_GO_AHEAD=MS. */
+    private static volatile Object sink;
+
+    private static void allocateForever() {
+        for (long i = 0; ; i++) {
+            sink = new long[(int) (i % 4096)];
+        }
+    }
+
+    /** Fault injection for the tests: MYDOCKER_FAULT_SLOW_GO_AHEAD=MS. */
     private static int faultCount(String name) {
         String n = System.getenv(name);
         return n == null ? 0 : Integer.parseInt(n);
@@ -285,7 +282,7 @@ final class CloneExec {
             if (rc == -1) {
                 throw new SyscallException("poll(" + fd + ", POLLIN, " + timeoutMs + ")", Syscalls.errno());
             }
-            return rc > 0; // not traced: it is the watchdog's tick, not a step of the container's
+            return rc > 0; // not traced: it is the deadline's tick, not a step of the container's
 
         }
     }
