@@ -1,5 +1,7 @@
 package mydocker;
 
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -7,12 +9,27 @@ import picocli.CommandLine.ScopeType;
 
 /** {@code mydocker}: the command line. Errors are one line on stderr; --debug adds the stack trace. */
 @Command(name = "mydocker", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "A small container runtime, built one Linux capability at a time.",
-        subcommands = {RunCommand.class, ExecCommand.class, Doctor.class, ImageCommands.Import.class, Pull.class,
-            ImageCommands.Images.class, ImageCommands.Rmi.class, ImageCommands.Commit.class, ImageCommands.Save.class,
-            ContainerCommands.Ps.class, ContainerCommands.Inspect.class, ContainerCommands.Rm.class, ContainerCommands.Diff.class,
-            ContainerCommands.Logs.class, ContainerCommands.Stop.class, ContainerCommands.Exited.class})
+        description = "A small container runtime, built one Linux capability at a time.")
 public final class Main {
+
+    /** The subcommands, in the order help lists them. */
+    private static final List<Map.Entry<String, Class<?>>> SUBCOMMANDS = List.of(
+            Map.entry("run", RunCommand.class),
+            Map.entry("exec", ExecCommand.class),
+            Map.entry("doctor", Doctor.class),
+            Map.entry("import", ImageCommands.Import.class),
+            Map.entry("pull", Pull.class),
+            Map.entry("images", ImageCommands.Images.class),
+            Map.entry("rmi", ImageCommands.Rmi.class),
+            Map.entry("commit", ImageCommands.Commit.class),
+            Map.entry("save", ImageCommands.Save.class),
+            Map.entry("ps", ContainerCommands.Ps.class),
+            Map.entry("inspect", ContainerCommands.Inspect.class),
+            Map.entry("rm", ContainerCommands.Rm.class),
+            Map.entry("diff", ContainerCommands.Diff.class),
+            Map.entry("logs", ContainerCommands.Logs.class),
+            Map.entry("stop", ContainerCommands.Stop.class),
+            Map.entry("_exited", ContainerCommands.Exited.class));
 
     @Option(names = "--trace", scope = ScopeType.INHERIT,
             description = "Print each system call the runtime makes (also MYDOCKER_TRACE=1).")
@@ -31,6 +48,7 @@ public final class Main {
 
     private static int run(String[] args) {
         CommandLine cli = new CommandLine(new Main());
+        addSubcommands(cli, args);
         cli.setStopAtPositional(true);
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> fail(e));
         cli.setParameterExceptionHandler((e, parsed) -> {
@@ -40,6 +58,30 @@ public final class Main {
             return ExitStatus.RUNTIME_ERROR;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * picocli builds a model of each subcommand it is given, by reflection, before it parses a
+     * word: a cost every run would pay for all of them. So it gets only the one typed, the
+     * first word that is not an option; help, or a word it does not know, gets them all.
+     */
+    private static void addSubcommands(CommandLine cli, String[] args) {
+        String typed = null;
+        for (String arg : args) {
+            if (!arg.startsWith("-")) {
+                typed = arg;
+                break;
+            }
+        }
+        for (Map.Entry<String, Class<?>> command : SUBCOMMANDS) {
+            if (command.getKey().equals(typed)) {
+                cli.addSubcommand(command.getKey(), command.getValue());
+                return;
+            }
+        }
+        for (Map.Entry<String, Class<?>> command : SUBCOMMANDS) {
+            cli.addSubcommand(command.getKey(), command.getValue());
+        }
     }
 
     static int fail(Exception e) {
