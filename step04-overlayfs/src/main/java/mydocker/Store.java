@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -411,9 +410,18 @@ final class Store {
         return digest.startsWith("sha256:") ? digest.substring(7) : digest;
     }
 
+    /** Six bytes of /dev/urandom, the kernel's CSPRNG that SecureRandom reads too, in hex. */
     static String newId() {
         byte[] bytes = new byte[6];
-        new SecureRandom().nextBytes(bytes);
+        try (FileChannel random = FileChannel.open(Path.of("/dev/urandom"))) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining() && random.read(buffer) > 0) {
+                // a short read, then the rest
+            }
+        } catch (IOException e) {
+            throw new MydockerException("read of /dev/urandom for a container id failed: " + e.getMessage()
+                    + " (a container's id needs it)");
+        }
         return HexFormat.of().formatHex(bytes);
     }
 
