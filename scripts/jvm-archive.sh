@@ -1,14 +1,14 @@
 #!/bin/sh
-# Prepares what makes the two JVM starts of `mydocker run` (the run process and init) quick,
-# beside the jar, at package time (the step profile of the parent pom runs it):
+# Prepares what makes `mydocker run` start quickly, beside the jar, at package time (the step
+# profile of the parent pom runs it):
 #
-#   TARGET/mydocker.jsa  a class-data-sharing archive (AppCDS) of the classes both JVMs load:
+#   TARGET/mydocker.jsa  a class-data-sharing archive (AppCDS) of the classes a real run loads:
 #                        parsed, verified and laid out once here instead of on every start
 #   TARGET/jni/          jffi's native stub, which jffi otherwise copies out of the jar into
 #                        /tmp, through a SecureRandom file name, on every start
 #
-# The launcher and Container.initArgv() use each only when it is there; a JVM other than the one
-# that dumped the archive, or a rebuilt jar, makes the JVM ignore it silently (-Xshare:auto).
+# The launcher uses each only when it is there; a JVM other than the one that dumped the
+# archive, or a rebuilt jar, makes the JVM ignore it silently (-Xshare:auto).
 # bench/README.md records what each one saves.
 #
 #   scripts/jvm-archive.sh step05-volumes/target
@@ -33,18 +33,38 @@ if [ -n "$stubs" ]; then
     (cd "$target" && "$java_home/bin/jar" xf mydocker.jar $stubs)
 fi
 
-# The class list: the JDK's own default list; the JDK classes that parsing a command line
-# loads, recorded by a run of `run --help` (a real run cannot be made here: it needs root or an
-# image); then our classes and those of the libraries on the path of run and init (jnr-ffi,
-# jffi, ASM, jackson-jr). picocli's own classes are left out: they are Java 5 class files,
-# which CDS cannot archive.
+# The class list, in three parts: the JDK's own default list; every class, lambda proxy and
+# lambda form that a real `run` loads, recorded as it runs; then all our classes and those of
+# the libraries (for the other commands). The real run starts a container from a tiny image of
+# one empty directory, in a store of its own that is removed after: its command does not
+# exist, so it ends at execve (127) after the whole run path. It needs root or unprivileged
+# user namespaces; where it cannot clone, its list stops there and the third part still holds
+# our classes. (picocli's Java 5 class files are archived too: only a dynamic archive refuses
+# them.)
 list="$target/mydocker.classlist"
-"$java" -Xshare:off -XX:DumpLoadedClassList="$target/help.classlist" -jar "$jar" run --help >/dev/null 2>&1 || true
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+classes=$("$java_home/bin/jar" tf "$jar")
+record() { # record NAME ARG...: runs the jar with ARGs, its class list kept as NAME
+    name=$1
+    shift
+    MYDOCKER_ROOT="$scratch/store" "$java" -Xshare:off -XX:DumpLoadedClassList="$scratch/$name.classlist" \
+        -Djffi.boot.library.path="$target/jni" -jar "$jar" "$@" >/dev/null 2>&1 </dev/null || true
+}
+if echo "$classes" | grep -q '^mydocker/ImageCommands\$Import\.class$'; then
+    mkdir -m 700 "$scratch/store"
+    mkdir "$scratch/rootfs"
+    tar cf "$scratch/tiny.tar" -C "$scratch/rootfs" .
+    record import import "$scratch/tiny.tar" tiny
+    record run run --rm tiny /mydocker-archive-run
+else
+    record run run /mydocker-archive-run
+fi
 {
     grep -v '^#' "$java_home/lib/classlist" || true
-    grep -v '^[#@]' "$target/help.classlist" | grep -Ev '^(picocli|mydocker)/|\$Proxy' | cut -d' ' -f1 || true
-    "$java_home/bin/jar" tf "$jar" \
-        | grep -E '^(mydocker|jnr/ffi|com/kenai/jffi|org/objectweb/asm|jnr/x86asm|com/fasterxml/jackson)/.*\.class$' \
+    grep -v '^#' "$scratch/run.classlist" 2>/dev/null | grep -v '\$Proxy' || true
+    echo "$classes" \
+        | grep -E '^(mydocker|picocli|jnr/ffi|com/kenai/jffi|org/objectweb/asm|jnr/x86asm|com/fasterxml/jackson)/.*\.class$' \
         | sed 's/\.class$//'
 } | awk '!seen[$0]++' >"$list"
 
