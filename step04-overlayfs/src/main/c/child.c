@@ -10,7 +10,7 @@
  * before Go starts.
  *
  * Built freestanding (scripts/child-code.sh): no C library, no calls, no relocations, so the
- * bytes run wherever the JVM copies them. Child.java holds them for x86-64 and arm64.
+ * bytes run wherever the JVM copies them. ChildCode.java holds them for x86-64 and arm64.
  */
 
 typedef long word;

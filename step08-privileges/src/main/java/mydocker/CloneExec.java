@@ -37,7 +37,8 @@ final class CloneExec {
     private static final Invoker INVOKER = Invoker.getInstance();
     private static final CallContext ONE_POINTER = CallContext.getCallContext(Type.SINT64,
             new Type[] {Type.POINTER}, CallingConvention.DEFAULT, false);
-    private static final long CLONE_RUN = loadChildCode();
+    /** child.c's routine: loaded by the first start, so that an unknown architecture is a message. */
+    private static long cloneRun;
     // end::entry[]
 
     private final long flags;
@@ -75,6 +76,7 @@ final class CloneExec {
      * the plan forks, the pid returned is the forked process's.
      */
     static int start(long flags, Consumer<Plan> join, Consumer<Plan> setUp, IntConsumer beforeGoAhead) {
+        if (cloneRun == 0) cloneRun = loadChildCode();
         busyParent();
         CloneExec child = new CloneExec(flags, beforeGoAhead);
         child.prelude(join);
@@ -130,7 +132,7 @@ final class CloneExec {
     /** Returns the child's pid once it has exec'd; throws the failure of its setup. */
     private int cloneAndRun(long planAddress) {
         // Only the parent returns: with the pid, or minus clone's errno.
-        long pid = INVOKER.invokeN1(ONE_POINTER, CLONE_RUN, planAddress);
+        long pid = INVOKER.invokeN1(ONE_POINTER, cloneRun, planAddress);
         int cloneErrno = pid < 0 ? (int) -pid : 0;
         pid = pid < 0 ? -1 : pid;
         Syscalls.close(status[1]);
