@@ -5,7 +5,8 @@
 # the archive's written pages: this process's own) and its file part (libjvm, the archive's
 # read-only part, the jar: shared with every other JVM that maps them), and PSS, which divides
 # the shared pages among the processes that map them. mydocker's rows take the median RSS of
-# SAMPLES runs (default 3). Writes bench/results/memory.{csv,adoc}.
+# SAMPLES runs (default 3); STEPS picks the steps of the foreground rows (default step05 and
+# step08). Writes bench/results/memory.{csv,adoc}.
 #
 #   sudo bench/memory.sh            SAMPLES=5 sudo bench/memory.sh
 set -euo pipefail
@@ -113,7 +114,7 @@ row "runc run (root)" 1 self runc run -b "$bundle" mydocker-bench-runc
 row "crun run (root)" 1 self crun run -b "$bundle" mydocker-bench-crun
 row "podman: conmon (root)" 1 conmon podman --runtime crun run --rm --network none $ulimits \
     --rootfs "$bundle/rootfs" /bin/sleep 3
-for s in step04-overlayfs step05-volumes; do
+for s in ${STEPS:-step05-volumes step08-privileges}; do
     root_store=$(store "$s" root)
     user_store=$(store "$s" user)
     row "mydocker ${s%%-*} (root)" "$samples" self env MYDOCKER_ROOT="$root_store" \
@@ -121,11 +122,21 @@ for s in step04-overlayfs step05-volumes; do
     row "mydocker ${s%%-*} (user)" "$samples" self $as_user env MYDOCKER_ROOT="$user_store" \
         "$repo/$s/mydocker" run --rm busybox /bin/sleep 3
 done
-[ -r "$repo/step07-detach/target/mydocker.jar" ] || (cd "$repo" && mvn -q -pl step07-detach package -DskipTests)
-row "mydocker step07 -d: waiter (root)" "$samples" detached env MYDOCKER_ROOT="$(store step07-detach root)" \
-    "$repo/step07-detach/mydocker"
-row "mydocker step07 -d: waiter (user)" "$samples" detached $as_user env MYDOCKER_ROOT="$(store step07-detach user)" \
-    "$repo/step07-detach/mydocker"
+# What each JVM flag saves, on the newest step as root (through JAVA_TOOL_OPTIONS): a smaller
+# first heap, the archive mapped where it was dumped (no relocation, so its pages stay clean
+# and shared; it gives up the archive's address randomization), smaller thread stacks, one
+# compiler thread, and all of them.
+newest=step08-privileges
+flag_store=$(store "$newest" root)
+for flags in "-Xms8m" "-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0" "-Xss256k" \
+        "-XX:CICompilerCount=1" "-Xms8m -Xss256k -XX:CICompilerCount=1 -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"; do
+    row "mydocker ${newest%%-*} (root) + $flags" "$samples" self env MYDOCKER_ROOT="$flag_store" \
+        "JAVA_TOOL_OPTIONS=$flags" "$repo/$newest/mydocker" run --rm busybox /bin/sleep 3
+done
+row "mydocker step08 -d: waiter (root)" "$samples" detached env MYDOCKER_ROOT="$(store step08-privileges root)" \
+    "$repo/step08-privileges/mydocker"
+row "mydocker step08 -d: waiter (user)" "$samples" detached $as_user env MYDOCKER_ROOT="$(store step08-privileges user)" \
+    "$repo/step08-privileges/mydocker"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p "$results"

@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
-# What each start-up measure is worth: step05's `run --rm busybox /bin/true` as an ordinary user,
-# from copies of the launcher and jar that have, or lack, each measure: the launcher's -Xint for
-# run, the class-data archive and jffi's unpacked stub (both left beside the jar by
-# scripts/jvm-archive.sh); then an archive made from the classes a real run loads, and JVM flags
+# What each start-up measure is worth: the newest step's `run --rm busybox /bin/true` as an
+# ordinary user, from copies of the launcher and jar that have, or lack, each measure: the
+# class-data archive of a real run and jffi's unpacked stub (both left beside the jar by
+# scripts/jvm-archive.sh), the C1-only JIT; -Xint, which the launcher gave run while the
+# cloned child ran Java; JDK 25's AOT cache where /usr/lib/jvm has a JDK 25; and JVM flags
 # tried on top of the build's default (through JAVA_TOOL_OPTIONS). One hyperfine run; the CPU
-# columns (user and system time of the run, its container included) are steadier than the wall
-# time on a shared machine. Writes bench/results/start-options.{csv,adoc}.
+# columns (user and system time of the run, its container included) are steadier than the
+# wall time on a shared machine. Writes bench/results/start-options.{csv,adoc}.
 #
-#   sudo bench/start-options.sh            RUNS=30 sudo bench/start-options.sh
+#   sudo bench/start-options.sh            RUNS=30 STEP=step05-volumes sudo bench/start-options.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
 install hyperfine busybox-static util-linux
 runs=${RUNS:-20}
-step=${STEP:-step05-volumes}
+step=${STEP:-step08-privileges}
 steps=$step
 build_steps
 make_work
 load_before=$(machine)
 
-# variant NAME [jni] [cds] [jit]: a copy of the step's launcher and jar with what is asked for
-# beside it; jit: the launcher without the -Xint it gives run.
+# variant NAME [jni] [cds] [c2]: a copy of the step's launcher and jar with what is asked for
+# beside it; c2: the launcher without -XX:TieredStopAtLevel=1, so C2 compiles too.
 variant() {
     local dir="$work/$1"
     shift
@@ -31,10 +32,10 @@ variant() {
     case " $* " in *" jni "*) ;; *) rm -rf "$dir/target/jni" ;; esac
     case " $* " in *" cds "*) ;; *) rm -f "$dir/target/mydocker.jsa" ;; esac
     case " $* " in
-    *" jit "*)
-        sed -i 's/run|doctor) jit=-Xint; break ;;/run|doctor) break ;;/' "$dir/mydocker"
-        if ! grep -q 'run|doctor) break ;;' "$dir/mydocker"; then
-            echo "start-options.sh: could not take -Xint out of the launcher" >&2
+    *" c2 "*)
+        sed -i 's/ -XX:TieredStopAtLevel=1//' "$dir/mydocker"
+        if grep -q 'TieredStopAtLevel' "$dir/mydocker"; then
+            echo "start-options.sh: could not take TieredStopAtLevel out of the launcher" >&2
             exit 1
         fi
         ;;
@@ -45,37 +46,29 @@ variant() {
 store=$(store "$step" user)
 cmd="run --rm busybox /bin/true"
 
-# real_run_archive LAUNCHER: replaces the archive beside LAUNCHER's jar by one made from the
-# classes that a real run, as the ordinary user, loads (the JDK's default list added), the
-# lambda forms and lambda proxies it generated included; picocli's Java 5 class files are
-# skipped by the dump.
-real_run_archive() {
-    local target
-    target=$(dirname "$1")/target
-    rm -f "$target/mydocker.jsa"
-    mkdir -p "$work/classlist"
-    chmod 777 "$work/classlist"
-    MYDOCKER_ROOT=$store $as_user env JAVA_TOOL_OPTIONS="-Xshare:off -XX:DumpLoadedClassList=$work/classlist/run.classlist" \
-        "$1" $cmd >/dev/null 2>&1
-    { grep -v '^#' "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/classlist" || true
-      cat "$work/classlist/run.classlist"; } | awk '!seen[$0]++' >"$target/run.classlist"
-    java -Xshare:dump -XX:SharedClassListFile="$target/run.classlist" \
-        -XX:SharedArchiveFile="$target/mydocker.jsa" -cp "$target/mydocker.jar" >"$target/run.jsa.log" 2>&1 \
-        || { echo "start-options.sh: the real run's archive was not made (see $target/run.jsa.log)" >&2; exit 1; }
-    chmod a+r "$target/mydocker.jsa"
-}
-
 args=()
 row() { args+=(-n "$1" "$as_user env MYDOCKER_ROOT=$store $2 $cmd"); }
 default=$(variant default jni cds)
-row "the build's default (-Xint + archive + stub)" "$default"
-row "without -Xint (C1 JIT: TieredStopAtLevel=1)" "$(variant nojit jni cds jit)"
+row "the build's default (C1 JIT + archive of a real run + stub)" "$default"
+row "default + -Xint (the JIT off: run before the child was C)" "env JAVA_TOOL_OPTIONS=-Xint $default"
+row "C1 and C2 (the JVM's tiered default)" "$(variant c2 jni cds c2)"
 row "without the class-data archive" "$(variant nocds jni)"
 row "without the jffi stub" "$(variant nojni cds)"
-row "none of the three" "$(variant none jit)"
-realrun=$(variant realrun jni cds)
-real_run_archive "$realrun"
-row "archive from a real run's classes instead" "$realrun"
+row "neither archive nor stub" "$(variant none)"
+# JDK 25: an AOT cache (JEP 483/514) made by one training run of the same command, as root in
+# a store of its own; the JDK 17 archive is left out, as that JVM could not map it.
+jdk25=$(find /usr/lib/jvm -maxdepth 1 -name '*-25*' -type d | head -1)
+if [ -n "$jdk25" ] && [ -x "$jdk25/bin/java" ]; then
+    aot=$(variant aot jni)
+    quiet25="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xlog:aot=off -Xlog:cds=off"
+    train=$(store "$step" root)
+    MYDOCKER_ROOT=$train JAVA_HOME=$jdk25 JAVA_TOOL_OPTIONS="$quiet25 -XX:AOTCacheOutput=$work/aot/target/mydocker.aot" \
+        "$aot" $cmd >/dev/null 2>&1 || { echo "start-options.sh: JDK 25's training run failed" >&2; exit 1; }
+    chmod a+r "$work/aot/target/mydocker.aot"
+    row "JDK 25 ($(basename "$jdk25")) without a cache" "env JAVA_HOME=$jdk25 'JAVA_TOOL_OPTIONS=$quiet25' $aot"
+    row "JDK 25 with an AOT cache of a real run" \
+        "env JAVA_HOME=$jdk25 'JAVA_TOOL_OPTIONS=$quiet25 -XX:AOTCache=$work/aot/target/mydocker.aot' $aot"
+fi
 for flags in "-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote" "-Xss256k" "-Xmn4m -Xms8m"; do
     row "default + $flags" "env 'JAVA_TOOL_OPTIONS=$flags' $default"
 done
