@@ -9,11 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -67,6 +69,33 @@ class DetachTest {
             Detached.as(who, "rm", "-f", name);
         }
         assertEquals(List.of(), unexpected, "descriptors the waiter kept from the shim or the caller");
+    }
+
+    /**
+     * What close_range cannot cover: a file that another thread of the shim's JVM opens between
+     * it and the exec of the waiter. With a dynamic number of compiler threads, the JVM weighs
+     * starting another by reading the cgroup's memory files, through descriptors that are not
+     * close-on-exec, while the program runs; a waiter once inherited memory.stat that way. The
+     * launcher fixes the number of compiler threads, and -Xlog:os+container shows every read.
+     */
+    @Test
+    void theLaunchersJvmReadsNoCgroupFileOnceMydockerRuns() throws Exception {
+        // Made by the JVM under test, which may run as an ordinary user, in the tests' /tmp (1777).
+        Path log = Path.of(System.getProperty("java.io.tmpdir"), "cgroup-reads-" + ProcessHandle.current().pid() + ".log");
+        Files.deleteIfExists(log);
+        Mydocker.Result r = Mydocker.runWithEnv(
+                Map.of("JAVA_TOOL_OPTIONS", "-Xlog:os+container=trace,class+load=info:file=" + log + ":uptime"),
+                "run", "--rm", Mydocker.IMAGE, "true");
+        assertEquals(0, r.status(), r.toString());
+        List<String> lines = Files.readAllLines(log);
+        Files.delete(log);
+        int main = 0;
+        while (main < lines.size() && !lines.get(main).contains(" mydocker.Main ")) main++;
+        assertTrue(main < lines.size(), "mydocker.Main never loaded:\n" + String.join("\n", lines));
+        assertTrue(lines.subList(0, main).stream().anyMatch(l -> l.contains("Memory Limit")),
+                "the JVM logged no read of the cgroup's memory limit as it started, so this test cannot see one later");
+        List<String> reads = lines.subList(main, lines.size()).stream().filter(l -> l.contains("Memory Limit")).toList();
+        assertEquals(List.of(), reads, "cgroup reads by the JVM while mydocker ran");
     }
 
     @ParameterizedTest(name = "as {0}")
